@@ -1,0 +1,352 @@
+"""``qingcloud-mysqlplus``: the bridge that Terraform's local-exec runs.
+
+It adds or deletes one MySQL Plus account through ``RunClusterCustomService``
+and waits for the job.  Every flag also reads an environment variable, so
+local-exec passes values without a shell line to escape; the password comes
+only from the environment or standard input, never from argv.
+
+It must start fast: nothing here imports cdktf, constructs or jsii.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn, TextIO
+
+from . import __version__
+from .client import (
+    ApiError,
+    Client,
+    Deadline,
+    DeadlineExceeded,
+    JobFailed,
+    QingCloudError,
+)
+from .cluster_lock import cluster_lock
+from .rules import AccountRuleError, AccountSpec, check_account, check_del, check_password
+from .settings import SettingsError, resolve
+
+PROG = "qingcloud-mysqlplus"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+PASSWORD_ENV = "QINGCLOUD_MYSQLPLUS_PASSWORD"
+DEFAULT_TIMEOUT = 600.0
+PROGRESS_EVERY = 10.0
+# Assumed (QINGCLOUD_API.md): how a failed job says the account already
+# exists, or is not there to delete.  Matched case-insensitively.
+EXISTS_MARKERS = ("already exist",)
+MISSING_MARKERS = ("not exist", "no such user", "not found")
+
+EPILOG = f"""\
+exit codes:
+  0  done (del-user of an account that is not there is done too)
+  1  the API or the job failed, or the deadline passed
+  2  bad input or configuration; nothing was sent
+  130 interrupted (SIGINT/SIGTERM); a submitted job may still finish
+
+password: from ${PASSWORD_ENV}, from the variable named by --password-env,
+or from --password-stdin; never from the command line.
+credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
+QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
+Every flag below also reads the variable named in its help.
+"""
+
+
+class UsageError(Exception):
+    """Bad input or configuration: exit 2, nothing sent."""
+
+
+class Interrupted(BaseException):
+    pass
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str
+    env: str
+    help: str
+    boolean: bool = False
+
+
+COMMON = (
+    Option("--zone", "QINGCLOUD_ZONE", "zone of the cluster, e.g. sh1a"),
+    Option("--cluster", "QINGCLOUD_MYSQLPLUS_CLUSTER", "cluster id, e.g. cl-ouhutv70"),
+    Option("--user", "QINGCLOUD_MYSQLPLUS_USER", "account name"),
+    Option("--host", "QINGCLOUD_MYSQLPLUS_HOST", "'%%' (default) or IPv4 addresses/subnets joined by ';'"),
+    Option("--endpoint", "QINGCLOUD_ENDPOINT", "API endpoint (default https://api.qingcloud.com:443/iaas/)"),
+    Option("--config", "QINGCLOUD_MYSQLPLUS_CONFIG", "config file (default ~/.qingcloud/config.yaml)"),
+    Option("--timeout", "QINGCLOUD_MYSQLPLUS_TIMEOUT", "overall deadline in seconds (default 600)"),
+    Option("--http-method", "QINGCLOUD_MYSQLPLUS_HTTP_METHOD", "POST (default: keeps the password out of URLs) or GET"),
+    Option("--http-timeout", "QINGCLOUD_MYSQLPLUS_HTTP_TIMEOUT", "seconds to wait for one answer (default 20)"),
+    Option("--lock-dir", "QINGCLOUD_MYSQLPLUS_LOCK_DIR", "where the per-cluster lock files live"),
+    Option("--quiet", "QINGCLOUD_MYSQLPLUS_QUIET", "no progress lines, only the result", boolean=True),
+)
+ADD_ONLY = (
+    Option("--database", "QINGCLOUD_MYSQLPLUS_DATABASE", "one database name or '*' (default)"),
+    Option("--priv", "QINGCLOUD_MYSQLPLUS_PRIV", "StandardAccount (default) or SuperuserAccount"),
+    Option("--ssl", "QINGCLOUD_MYSQLPLUS_SSL", "require SSL for this account", boolean=True),
+    Option("--password-env", "QINGCLOUD_MYSQLPLUS_PASSWORD_ENV", f"name of the variable holding the password (default {PASSWORD_ENV})"),
+    Option("--replace-existing", "QINGCLOUD_MYSQLPLUS_REPLACE_EXISTING", "if the account exists, delete and recreate it", boolean=True),
+)  # fmt: skip
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Add or delete a QingCloud MySQL Plus account and wait for the job.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, options, summary in (
+        ("add-user", COMMON + ADD_ONLY, "create an account (add_user)"),
+        ("del-user", COMMON, "delete an account (del_user)"),
+    ):
+        sub = commands.add_parser(name, help=summary, description=summary, epilog=EPILOG,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        for opt in options:
+            if opt.boolean:
+                sub.add_argument(opt.flag, action="store_const", const=True, default=None, help=f"{opt.help} [${opt.env}]")
+            else:
+                sub.add_argument(opt.flag, default=None, help=f"{opt.help} [${opt.env}]")
+        if name == "add-user":
+            sub.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    return parser
+
+
+def option_values(args: argparse.Namespace, options: Sequence[Option], environ: Mapping[str, str]) -> dict[str, object]:
+    """Each option from its flag, else its environment variable."""
+    values: dict[str, object] = {}
+    for opt in options:
+        key = opt.flag[2:].replace("-", "_")
+        value = getattr(args, key)
+        if value is None:
+            raw = environ.get(opt.env)
+            if opt.boolean and raw is not None:
+                word = raw.strip().lower()
+                if word not in TRUE_WORDS | FALSE_WORDS:
+                    raise UsageError(f"{opt.env}: received {raw[:20]!r}; expected 1/0, true/false or yes/no")
+                value = word in TRUE_WORDS
+            else:
+                value = raw
+        values[key] = value
+    return values
+
+
+def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mapping[str, str], stdin: TextIO) -> str:
+    if from_stdin:
+        password = stdin.readline().rstrip("\r\n")
+        source = "standard input"
+    else:
+        name = str(values.get("password_env") or PASSWORD_ENV)
+        if name not in environ:
+            raise UsageError(f"no password: set {name} or use --password-stdin (it is never read from the command line)")
+        password, source = environ[name], f"${name}"
+    try:
+        return check_password(password)
+    except AccountRuleError as err:
+        raise UsageError(f"{err} (from {source})") from None
+
+
+def _number(values: Mapping[str, object], key: str, default: float) -> float:
+    raw = values.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        number = float(str(raw))
+    except ValueError:
+        number = -1.0
+    if number <= 0:
+        raise UsageError(f"{key.replace('_', '-')}: received {str(raw)[:20]!r}; expected a positive number of seconds")
+    return number
+
+
+def _matches(error: QingCloudError, markers: Sequence[str]) -> bool:
+    text = error.message if isinstance(error, (JobFailed, ApiError)) else ""
+    return any(m in text.lower() for m in markers)
+
+
+class Reporter:
+    """Progress to stderr: one line per status change, and a heartbeat."""
+
+    def __init__(self, label: str, quiet: bool, stream: TextIO) -> None:
+        self.label, self.quiet, self.stream = label, quiet, stream
+        self.started = time.monotonic()
+        self._last: tuple[str, float] = ("", 0.0)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def say(self, text: str) -> None:
+        print(f"{PROG}: {self.label}: {text}", file=self.stream, flush=True)
+
+    def progress(self, service: str, job_id: str) -> Callable[[str], None]:
+        def on_status(status: str) -> None:
+            now = self.elapsed()
+            if self.quiet or (status == self._last[0] and now - self._last[1] < PROGRESS_EVERY):
+                return
+            self._last = (status, now)
+            self.say(f"{service} job {job_id} {status} ({now:.1f} s)")
+
+        return on_status
+
+    def retrying(self, cause: str, delay: float) -> None:
+        if not self.quiet:
+            self.say(f"retrying in {delay:.1f} s: {cause}")
+
+
+@dataclass
+class Run:
+    client: Client
+    cluster: str
+    spec: AccountSpec
+    deadline: Deadline
+    report: Reporter
+    current_job: str | None = None
+
+    def service(self, service: str, params: Mapping[str, str]) -> str:
+        self.current_job = None
+        job_id = self.client.run_cluster_custom_service(self.cluster, service, params, self.deadline)
+        self.current_job = job_id
+        self.client.wait_job(job_id, self.deadline, self.report.progress(service, job_id))
+        self.current_job = None
+        return job_id
+
+
+def add_user(run: Run, password: str, replace_existing: bool) -> str:
+    try:
+        job = run.service("add_user", run.spec.add_params(password))
+        return f"added {run.spec.label} to {run.cluster} (job {job}, {run.report.elapsed():.1f} s)"
+    except (JobFailed, ApiError) as err:
+        exists = _matches(err, EXISTS_MARKERS) or (isinstance(err, ApiError) and err.ret_code == 2110)
+        if not exists:
+            raise
+        if not replace_existing:
+            raise Failure(
+                f"{run.spec.user} already exists on {run.cluster} and this run did not create it; "
+                "to take it over, delete it first or rerun with --replace-existing "
+                "(construct prop replace_existing=True), which deletes and recreates it"
+            ) from None
+    run.report.say(f"{run.spec.user} exists on {run.cluster}; replacing it (--replace-existing)")
+    delete_user(run)
+    job = run.service("add_user", run.spec.add_params(password))
+    return f"replaced {run.spec.label} on {run.cluster} (job {job}, {run.report.elapsed():.1f} s)"
+
+
+def delete_user(run: Run) -> str:
+    try:
+        job = run.service("del_user", run.spec.del_params())
+    except JobFailed as err:
+        if not _matches(err, MISSING_MARKERS):
+            raise
+        return f"{run.spec.label} was not on {run.cluster}; nothing to delete"
+    return f"deleted {run.spec.label} from {run.cluster} (job {job}, {run.report.elapsed():.1f} s)"
+
+
+class Failure(Exception):
+    """An expected failure with a message that already says what to do."""
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> NoReturn:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    environ = os.environ if environ is None else environ
+    stdin = stdin or sys.stdin
+    err_stream = stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    command = args.command
+    label = f"{command}"
+    run: Run | None = None
+    try:
+        options = COMMON + (ADD_ONLY if command == "add-user" else ())
+        values = option_values(args, options, environ)
+        for required in ("cluster", "user"):
+            if not values.get(required):
+                env = next(o.env for o in options if o.flag == f"--{required}")
+                raise UsageError(f"no {required}: pass --{required} or set {env}")
+        try:
+            if command == "add-user":
+                spec = check_account(values["user"], values["host"] or "%", values["database"] or "*",
+                                     values["priv"] or "StandardAccount", bool(values["ssl"]))  # fmt: skip
+            else:
+                spec = check_del(values["user"], values["host"] or "%")
+        except AccountRuleError as err:
+            raise UsageError(str(err)) from None
+        label = f"{spec.label} on {values['cluster']}"
+        password = ""
+        if command == "add-user":
+            password = read_password(values, args.password_stdin, environ, stdin)
+        timeout = _number(values, "timeout", DEFAULT_TIMEOUT)
+        http_timeout = _number(values, "http_timeout", 20.0)
+        method = str(values["http_method"] or "POST").upper()
+        if method not in ("GET", "POST"):
+            raise UsageError(f"http-method: received {method[:10]!r}; expected GET or POST")
+        try:
+            settings = resolve(zone=values["zone"], endpoint=values["endpoint"],  # type: ignore[arg-type]
+                               config_path=values["config"], environ=environ)  # type: ignore[arg-type]
+        except SettingsError as err:
+            raise UsageError(str(err)) from None
+        report = Reporter(label, bool(values["quiet"]), err_stream)
+        client = Client(access_key=settings.access_key, secret_key=settings.secret_key, zone=settings.zone,
+                        endpoint=settings.endpoint, verb=method, http_timeout=http_timeout,
+                        on_retry=report.retrying)  # fmt: skip
+        deadline = Deadline(timeout)
+        run = Run(client, str(values["cluster"]), spec, deadline, report)
+        signal.signal(signal.SIGTERM, _on_signal)
+        lock_dir = Path(str(values["lock_dir"])) if values["lock_dir"] else None
+        with cluster_lock(settings.zone, run.cluster, deadline, lock_dir,
+                          on_wait=lambda: report.say("waiting for another bridge on the same cluster")):  # fmt: skip
+            if command == "add-user":
+                result = add_user(run, password, bool(values["replace_existing"]))
+            else:
+                result = delete_user(run)
+        report.say(result)
+        return EXIT_OK
+    except UsageError as err:
+        print(f"{PROG}: {label}: error: {err}", file=err_stream)
+        return EXIT_USAGE
+    except (Failure, QingCloudError) as err:
+        hint = _hint(err)
+        print(f"{PROG}: {label}: failed: {err}{hint}", file=err_stream)
+        return EXIT_FAILED
+    except (KeyboardInterrupt, Interrupted) as err:
+        name = str(err) or "SIGINT"
+        job = f"; job {run.current_job} was running and may still finish on the cluster" if run and run.current_job else ""
+        print(f"{PROG}: {label}: interrupted by {name}{job}", file=err_stream)
+        return EXIT_INTERRUPTED
+
+
+def _hint(err: Exception) -> str:
+    if isinstance(err, ApiError):
+        hints = {
+            1200: "check QINGCLOUD_ACCESS_KEY / QINGCLOUD_SECRET_KEY",
+            1300: "check this machine's clock (time stamps may be at most 60 s off)",
+            2100: "check the cluster id and the zone",
+        }
+        if err.ret_code in hints:
+            return f" ({hints[err.ret_code]})"
+    if isinstance(err, DeadlineExceeded):
+        job = f"; job {err.job_id} may still finish: check it in the console before retrying" if err.job_id else ""
+        return f"{job} (raise --timeout, or retry when the cause has cleared)"
+    return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
