@@ -69,6 +69,7 @@ class Engine:
         self.jobs: dict[str, Job] = {}
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
+        self.busy_refusals = 0  # second jobs refused while one ran (tests read it)
 
     def _cluster(self, cluster_id: str, zone: str) -> Cluster:
         cluster = self.clusters.get(cluster_id)
@@ -97,6 +98,7 @@ class Engine:
             if cluster.current is not None:
                 self._advance(cluster.current)
                 if cluster.current is not None:
+                    self.busy_refusals += 1
                     raise SimError(1400, f"cluster [{cluster.cluster_id}] is busy: job [{cluster.current.job_id}] is running")
             if spec.ssl == "YES" and not cluster.ssl_enabled:
                 raise SimError(1400, f"ssl=YES needs the SSL transport of cluster [{cluster.cluster_id}] enabled first")

@@ -138,7 +138,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_sim/jobs":
             with engine._lock:
                 jobs = [j.public() | {"service": j.service, "user": j.spec.user} for j in engine.jobs.values()]
-            return self._send(200, {"jobs": jobs, "requests": self.sim.requests})
+            return self._send(200, {"jobs": jobs, "requests": self.sim.requests, "busy_refusals": engine.busy_refusals})
         if url.path == "/_sim/faults":
             return self._send(200, self.sim.faults.snapshot())
         self._send(404, {"message": f"no such path {url.path}"})
