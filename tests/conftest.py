@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers.py
 
-from helpers import MariaDB, Sim, mariadb_binaries, private_mariadb, running_sim  # noqa: E402
+from helpers import MariaDB, Sim, mariadb_binaries, private_mariadb, running_sim
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
 from helpers import (
     ACCESS_KEY,
     CANARY_PASSWORD,

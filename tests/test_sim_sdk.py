@@ -1,0 +1,58 @@
+"""The official qingcloud-sdk, an independent client, is accepted by the simulator."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from qingcloud.iaas.connection import APIConnection
+from qingcloud.misc.utils import wait_job
+
+from helpers import ACCESS_KEY, CANARY_PASSWORD, CLUSTER, SECRET_KEY, ZONE, Sim
+from qingcloud_mysqlplus.client import Client, Deadline
+from qingcloud_mysqlplus.signing import sign
+
+
+def connect(sim: Sim, secret: str = SECRET_KEY) -> APIConnection:
+    host, port = sim.url.split("//")[1].split("/")[0].split(":")
+    return APIConnection(ACCESS_KEY, secret, ZONE, host=host, port=int(port), protocol="http", retry_time=1)
+
+
+def add_user_body(user: str) -> dict[str, str]:
+    params = {"database": "*", "passwd": CANARY_PASSWORD, "ssl": "NO", "host": "%", "user": user, "priv": "StandardAccount"}
+    return {"cluster": CLUSTER, "role": "maininstance", "service": "add_user", "service_params": json.dumps(params)}
+
+
+def test_official_sdk_get_and_post(sim: Sim) -> None:
+    conn = connect(sim)
+    for verb, user in (("GET", "sdk_get"), ("POST", "sdk_post")):
+        answer = conn.send_request("RunClusterCustomService", add_user_body(user), verb=verb)
+        assert answer["ret_code"] == 0, answer
+        assert wait_job(conn, answer["job_id"], timeout=20)
+        jobs = conn.describe_jobs([answer["job_id"]])
+        assert jobs["job_set"][0]["status"] == "successful"
+    assert set(sim.accounts()) == {"sdk_get", "sdk_post"}
+
+
+def test_sdk_with_a_wrong_secret_is_refused(sim: Sim) -> None:
+    answer = connect(sim, secret="not-the-secret").send_request("DescribeJobs", {"jobs": ["j-x"]})
+    assert answer["ret_code"] == 1200
+
+
+def test_server_checks_time_stamps_rules_and_clusters(sim: Sim) -> None:
+    client = Client(access_key=ACCESS_KEY, secret_key=SECRET_KEY, zone=ZONE, endpoint=sim.url)
+    old = datetime.now(timezone.utc) - timedelta(seconds=120)
+    stale = sign({"action": "DescribeJobs", "zone": ZONE, "jobs.1": "j-x"}, access_key=ACCESS_KEY,
+                 secret_key=SECRET_KEY, now=old)  # fmt: skip
+    answer = client.session.get(sim.url, params=stale, timeout=5).json()
+    assert answer["ret_code"] == 1300
+    conn = connect(sim)
+    bad = add_user_body("root")
+    assert conn.send_request("RunClusterCustomService", bad)["ret_code"] == 1100
+    unknown = {**add_user_body("u1"), "cluster": "cl-unknown"}
+    assert conn.send_request("RunClusterCustomService", unknown)["ret_code"] == 2100
+    deadline = Deadline(10)
+    job = client.run_cluster_custom_service(CLUSTER, "add_user", json.loads(add_user_body("u2")["service_params"]), deadline)
+    busy = conn.send_request("RunClusterCustomService", add_user_body("u3"))
+    assert busy["ret_code"] == 1400 and "busy" in busy["message"]
+    assert client.wait_job(job, deadline)["status"] == "successful"
