@@ -80,7 +80,9 @@ def main() -> None:
     rows = []
     for name in ("bridge", "sdk"):
         rows.append((name, statistics.median(zero[name]), statistics.median(three[name]) - 3.0))
-    print(f"bridge vs official SDK script, medians ({runs} runs zero-second job, {max(3, runs // 2)} runs 3-second job)")
+    print(
+        f"bridge vs official SDK script, medians ({runs} runs zero-second job, {max(3, runs // 2)} runs 3-second job)"
+    )
     print(f"{'program':<8} {'overhead per add-user (0 s job)':>34} {'job end -> exit (3 s job)':>28}")
     for name, overhead, lag in rows:
         print(f"{name:<8} {overhead * 1000:>31.0f} ms {lag * 1000:>25.0f} ms")

@@ -116,5 +116,3 @@ def assert_no_secret(*texts: str) -> None:
     for text in texts:
         assert CANARY_PASSWORD not in text
         assert SECRET_KEY not in text
-
-

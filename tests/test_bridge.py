@@ -153,7 +153,9 @@ def test_keep_deletes_nothing(sim: Sim) -> None:
         ([], {"QINGCLOUD_ENDPOINT": "http://127.0.0.1:9/iaas/", "QINGCLOUD_MYSQLPLUS_TIMEOUT": "2"}, 1, "did not finish within 2 s"),
     ],
 )  # fmt: skip
-def test_api_failures_are_one_clear_line(sim: Sim, args: list[str], extra: dict[str, str], code: int, says: str) -> None:
+def test_api_failures_are_one_clear_line(
+    sim: Sim, args: list[str], extra: dict[str, str], code: int, says: str
+) -> None:
     result = run_bridge([*ADD, *args], env(sim, **extra))
     assert result.returncode == code
     last = result.stderr.strip().splitlines()[-1]

@@ -164,7 +164,7 @@ def scan(project: Project) -> list[str]:
     """Every secret in every file the run left and every line it printed: where found."""
     hits = []
     for path in project.dir.rglob("*"):
-        if path.is_file() and ".terraform" not in path.parts[len(project.dir.parts):][:-1]:
+        if path.is_file() and ".terraform" not in path.parts[len(project.dir.parts) :][:-1]:
             data = path.read_bytes()
             hits += [f"{path}: {s[:6]}..." for s in project.secrets() if s.encode() in data]
     for index, text in enumerate(project.outputs):

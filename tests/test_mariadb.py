@@ -26,7 +26,9 @@ def grants(db: MariaDB, user: str, host: str) -> str:
 
 
 def add(sim: Sim, *args: str) -> None:
-    result = run_bridge(["add-user", "--cluster", CLUSTER, *args], bridge_env(sim, QINGCLOUD_MYSQLPLUS_PASSWORD=CANARY_PASSWORD))
+    result = run_bridge(
+        ["add-user", "--cluster", CLUSTER, *args], bridge_env(sim, QINGCLOUD_MYSQLPLUS_PASSWORD=CANARY_PASSWORD)
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -19,7 +19,14 @@ def connect(sim: Sim, secret: str = SECRET_KEY) -> APIConnection:
 
 
 def add_user_body(user: str) -> dict[str, str]:
-    params = {"database": "*", "passwd": CANARY_PASSWORD, "ssl": "NO", "host": "%", "user": user, "priv": "StandardAccount"}
+    params = {
+        "database": "*",
+        "passwd": CANARY_PASSWORD,
+        "ssl": "NO",
+        "host": "%",
+        "user": user,
+        "priv": "StandardAccount",
+    }
     return {"cluster": CLUSTER, "role": "maininstance", "service": "add_user", "service_params": json.dumps(params)}
 
 
@@ -52,7 +59,9 @@ def test_server_checks_time_stamps_rules_and_clusters(sim: Sim) -> None:
     unknown = {**add_user_body("u1"), "cluster": "cl-unknown"}
     assert conn.send_request("RunClusterCustomService", unknown)["ret_code"] == 2100
     deadline = Deadline(10)
-    job = client.run_cluster_custom_service(CLUSTER, "add_user", json.loads(add_user_body("u2")["service_params"]), deadline)
+    job = client.run_cluster_custom_service(
+        CLUSTER, "add_user", json.loads(add_user_body("u2")["service_params"]), deadline
+    )
     busy = conn.send_request("RunClusterCustomService", add_user_body("u3"))
     assert busy["ret_code"] == 1400 and "busy" in busy["message"]
     assert client.wait_job(job, deadline)["status"] == "successful"

@@ -43,7 +43,12 @@ def test_accounts_share_one_for_each_block() -> None:
     assert set(data["for_each"]) == {"cl-ouhutv70/orders_rw", "cl-ouhutv70/dba"}
     orders = data["for_each"]["cl-ouhutv70/orders_rw"]
     assert orders["host"] == "10.0.0.5;192.168.1.0/24"
-    assert (orders["database"], orders["priv"], orders["ssl"], orders["password_version"]) == ("orders", "StandardAccount", "NO", 1)
+    assert (orders["database"], orders["priv"], orders["ssl"], orders["password_version"]) == (
+        "orders",
+        "StandardAccount",
+        "NO",
+        1,
+    )
     assert data["input"] == "${each.value}"
     for name in ("cluster_id", "zone", "user", "host", "database", "priv", "ssl", "password_version"):
         assert f"each.value.{name}" in data["triggers_replace"]
@@ -73,7 +78,9 @@ def test_password_never_synthesized_and_variable_is_ephemeral() -> None:
     variable = doc["variable"]["orders_pw"]
     assert variable["ephemeral"] is True and variable["sensitive"] is True
     assert doc["locals"][f"{BLOCK_ID}_passwords"] == {"cl-ouhutv70/orders_rw": "${var.orders_pw}"}
-    assert "password" not in json.dumps(block(doc)["for_each"]).replace("password_version", "").replace("password_env", "")
+    assert "password" not in json.dumps(block(doc)["for_each"]).replace("password_version", "").replace(
+        "password_env", ""
+    )
 
 
 def test_literal_password_is_refused_without_echo() -> None:
@@ -113,7 +120,9 @@ def test_validation_names_the_construct(props: dict[str, Any], says: str) -> Non
 def test_same_account_twice_and_two_superusers_are_synth_errors() -> None:
     stack = new_stack()
     account(stack, "first")
-    with pytest.raises(MysqlPlusAccountError, match="test/second: user orders_rw on cl-ouhutv70 is already declared by test/first"):
+    with pytest.raises(
+        MysqlPlusAccountError, match="test/second: user orders_rw on cl-ouhutv70 is already declared by test/first"
+    ):
         account(stack, "second")
     account(stack, "su1", user="dba1", privilege=Privilege.SUPERUSER)
     with pytest.raises(MysqlPlusAccountError, match="second SuperuserAccount on cl-ouhutv70"):

@@ -93,7 +93,9 @@ def main() -> int:
                 with db.connect("app_rw", passwords["app_rw_password"], "app") as conn, conn.cursor() as cur:
                     cur.execute("SELECT CURRENT_USER(), DATABASE()")
                     who, database = cur.fetchone()
-                say(f"logged in to MariaDB as {who} (database {database}) with the password from TF_VAR_app_rw_password")
+                say(
+                    f"logged in to MariaDB as {who} (database {database}) with the password from TF_VAR_app_rw_password"
+                )
         finally:
             say("cdktf destroy: del_user for each account")
             subprocess.run(["cdktf", "destroy", "--auto-approve"], cwd=ROOT, env=env, check=False)

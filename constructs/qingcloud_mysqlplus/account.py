@@ -235,7 +235,12 @@ def _register(registry: _Registry, entry: _Entry, fail: Any) -> None:
             and entry.literal_user
         ):
             raise fail(f"user {entry.literal_user} on {entry.literal_cluster} is already declared by {other.path}")
-        if entry.superuser and other.superuser and entry.literal_cluster and entry.literal_cluster == other.literal_cluster:
+        if (
+            entry.superuser
+            and other.superuser
+            and entry.literal_cluster
+            and entry.literal_cluster == other.literal_cluster
+        ):
             raise fail(
                 f"privilege: a second SuperuserAccount on {entry.literal_cluster} ({other.path} is one); "
                 "a MySQL Plus cluster allows only one"

@@ -82,14 +82,20 @@ COMMON = (
     Option("--cluster", "QINGCLOUD_MYSQLPLUS_CLUSTER", "cluster id, e.g. cl-ouhutv70"),
     Option("--user", "QINGCLOUD_MYSQLPLUS_USER", "account name"),
     Option("--host", "QINGCLOUD_MYSQLPLUS_HOST", "'%%' (default) or IPv4 addresses/subnets joined by ';'"),
-    Option("--endpoint", "QINGCLOUD_MYSQLPLUS_ENDPOINT", "API endpoint (else $QINGCLOUD_ENDPOINT, the config file, or https://api.qingcloud.com:443/iaas/)"),
+    Option(
+        "--endpoint",
+        "QINGCLOUD_MYSQLPLUS_ENDPOINT",
+        "API endpoint (else $QINGCLOUD_ENDPOINT, the config file, or https://api.qingcloud.com:443/iaas/)",
+    ),
     Option("--config", "QINGCLOUD_MYSQLPLUS_CONFIG", "config file (default ~/.qingcloud/config.yaml)"),
     Option("--timeout", "QINGCLOUD_MYSQLPLUS_TIMEOUT", "overall deadline in seconds (default 600)"),
     Option("--http-method", "QINGCLOUD_MYSQLPLUS_HTTP_METHOD", "POST (default: keeps the password out of URLs) or GET"),
     Option("--http-timeout", "QINGCLOUD_MYSQLPLUS_HTTP_TIMEOUT", "seconds to wait for one answer (default 20)"),
     Option("--lock-dir", "QINGCLOUD_MYSQLPLUS_LOCK_DIR", "where the per-cluster lock files live"),
     Option("--quiet", "QINGCLOUD_MYSQLPLUS_QUIET", "no progress lines, only the result", boolean=True),
-    Option("--status-file", "QINGCLOUD_MYSQLPLUS_STATUS_FILE", "also write the result and exit code here, for 'replay'"),
+    Option(
+        "--status-file", "QINGCLOUD_MYSQLPLUS_STATUS_FILE", "also write the result and exit code here, for 'replay'"
+    ),
 )
 DEL_ONLY = (
     Option("--keep", "QINGCLOUD_MYSQLPLUS_KEEP", "do not delete: leave the account on the cluster", boolean=True),
@@ -118,11 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("add-user", COMMON + ADD_ONLY, "create an account (add_user)"),
         ("del-user", COMMON + DEL_ONLY, "delete an account (del_user)"),
     ):
-        sub = commands.add_parser(name, help=summary, description=summary, epilog=EPILOG,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub = commands.add_parser(
+            name, help=summary, description=summary, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
         for opt in options:
             if opt.boolean:
-                sub.add_argument(opt.flag, action="store_const", const=True, default=None, help=f"{opt.help} [${opt.env}]")
+                sub.add_argument(
+                    opt.flag, action="store_const", const=True, default=None, help=f"{opt.help} [${opt.env}]"
+                )
             else:
                 sub.add_argument(opt.flag, default=None, help=f"{opt.help} [${opt.env}]")
         if name == "add-user":
@@ -163,7 +172,9 @@ def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mappi
     else:
         name = str(values.get("password_env") or PASSWORD_ENV)
         if name not in environ:
-            raise UsageError(f"no password: set {name} or use --password-stdin (it is never read from the command line)")
+            raise UsageError(
+                f"no password: set {name} or use --password-stdin (it is never read from the command line)"
+            )
         password, source = environ[name], f"${name}"
     try:
         return check_password(password)
@@ -182,6 +193,11 @@ def _number(values: Mapping[str, object], key: str, default: float) -> float:
     if number <= 0:
         raise UsageError(f"{key.replace('_', '-')}: received {str(raw)[:20]!r}; expected a positive number of seconds")
     return number
+
+
+def _text(values: Mapping[str, object], key: str) -> str | None:
+    value = values.get(key)
+    return None if value in (None, "") else str(value)
 
 
 def _matches(error: QingCloudError, markers: Sequence[str]) -> bool:
@@ -362,8 +378,12 @@ def run_command(args: argparse.Namespace, environ: Mapping[str, str], stdin: Tex
         if method not in ("GET", "POST"):
             raise UsageError(f"http-method: received {method[:10]!r}; expected GET or POST")
         try:
-            settings = resolve(zone=values["zone"], endpoint=values["endpoint"],  # type: ignore[arg-type]
-                               config_path=values["config"], environ=environ)  # type: ignore[arg-type]
+            settings = resolve(
+                zone=_text(values, "zone"),
+                endpoint=_text(values, "endpoint"),
+                config_path=_text(values, "config"),
+                environ=environ,
+            )
         except SettingsError as err:
             raise UsageError(str(err)) from None
         report = Reporter(label, bool(values["quiet"]), err_stream)
@@ -394,7 +414,11 @@ def run_command(args: argparse.Namespace, environ: Mapping[str, str], stdin: Tex
         return EXIT_FAILED
     except (KeyboardInterrupt, Interrupted) as err:
         name = str(err) or "SIGINT"
-        job = f"; job {run.current_job} was running and may still finish on the cluster" if run and run.current_job else ""
+        job = (
+            f"; job {run.current_job} was running and may still finish on the cluster"
+            if run and run.current_job
+            else ""
+        )
         print(f"{PROG}: {label}: interrupted by {name}{job}", file=err_stream)
         return EXIT_INTERRUPTED
 

@@ -210,9 +210,7 @@ class AccountSpec:
 
 def check_privilege_scope(privilege: Privilege, database: str) -> None:
     if privilege is Privilege.SUPERUSER and database != ALL_DATABASES:
-        raise AccountRuleError(
-            "database", shown(database), "'*': a SuperuserAccount always has every database"
-        )
+        raise AccountRuleError("database", shown(database), "'*': a SuperuserAccount always has every database")
 
 
 def check_account(

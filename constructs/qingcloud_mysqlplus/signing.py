@@ -52,7 +52,9 @@ def signature(secret_key: str, text: str, method: str = "HmacSHA256") -> str:
     try:
         digest = SIGNATURE_METHODS[method]
     except KeyError:
-        raise ValueError(f"signature_method: received {method!r}; expected one of {sorted(SIGNATURE_METHODS)}") from None
+        raise ValueError(
+            f"signature_method: received {method!r}; expected one of {sorted(SIGNATURE_METHODS)}"
+        ) from None
     mac = hmac.new(secret_key.encode(), text.encode(), digest).digest()
     return base64.b64encode(mac).decode()
 

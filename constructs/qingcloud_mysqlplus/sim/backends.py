@@ -75,7 +75,9 @@ class MemoryBackend:
         with self._lock:
             _check_add(self._accounts, spec)
             digest = hashlib.sha256(password.encode()).hexdigest()
-            self._accounts[spec.user] = _Account(host_entries(spec.host), spec.database, spec.privilege, spec.ssl, digest)
+            self._accounts[spec.user] = _Account(
+                host_entries(spec.host), spec.database, spec.privilege, spec.ssl, digest
+            )
 
     def delete(self, spec: AccountSpec) -> None:
         with self._lock:
@@ -125,7 +127,9 @@ class MySQLBackend:
         return pymysql.connect(autocommit=True, charset="utf8mb4", **self._params)
 
     def _existing(self, cur: Any) -> dict[str, _Account]:
-        cur.execute(f"SELECT user, host, db, priv, ssl_required FROM {quote_identifier(META_DB)}.accounts ORDER BY user, host")
+        cur.execute(
+            f"SELECT user, host, db, priv, ssl_required FROM {quote_identifier(META_DB)}.accounts ORDER BY user, host"
+        )
         found: dict[str, _Account] = {}
         for user, host, db, priv, ssl in cur.fetchall():
             account = found.setdefault(user, _Account([], db, Privilege(priv), ssl, ""))
@@ -153,7 +157,9 @@ class MySQLBackend:
             except Exception:
                 for host in created:
                     cur.execute("DROP USER IF EXISTS %s@%s", (spec.user, host))
-                    cur.execute(f"DELETE FROM {quote_identifier(META_DB)}.accounts WHERE user=%s AND host=%s", (spec.user, host))
+                    cur.execute(
+                        f"DELETE FROM {quote_identifier(META_DB)}.accounts WHERE user=%s AND host=%s", (spec.user, host)
+                    )
                 raise
 
     def delete(self, spec: AccountSpec) -> None:
@@ -162,7 +168,9 @@ class MySQLBackend:
             _remaining_hosts(existing, spec)
             for host in set(host_entries(spec.host)) & set(existing[spec.user].hosts):
                 cur.execute("DROP USER IF EXISTS %s@%s", (spec.user, host))
-                cur.execute(f"DELETE FROM {quote_identifier(META_DB)}.accounts WHERE user=%s AND host=%s", (spec.user, host))
+                cur.execute(
+                    f"DELETE FROM {quote_identifier(META_DB)}.accounts WHERE user=%s AND host=%s", (spec.user, host)
+                )
 
     def accounts(self) -> list[dict[str, Any]]:
         with self._lock, self._connect() as conn, conn.cursor() as cur:

@@ -99,7 +99,9 @@ class Engine:
                 self._advance(cluster.current)
                 if cluster.current is not None:
                     self.busy_refusals += 1
-                    raise SimError(1400, f"cluster [{cluster.cluster_id}] is busy: job [{cluster.current.job_id}] is running")
+                    raise SimError(
+                        1400, f"cluster [{cluster.cluster_id}] is busy: job [{cluster.current.job_id}] is running"
+                    )
             if spec.ssl == "YES" and not cluster.ssl_enabled:
                 raise SimError(1400, f"ssl=YES needs the SSL transport of cluster [{cluster.cluster_id}] enabled first")
             fault = self.faults.take(JOB_KINDS, ("RunClusterCustomService", service))
@@ -201,7 +203,4 @@ class Engine:
             return len(hung)
 
     def inventory(self) -> dict[str, Any]:
-        return {
-            cid: {"zone": c.zone, "accounts": c.backend.accounts()}
-            for cid, c in sorted(self.clusters.items())
-        }
+        return {cid: {"zone": c.zone, "accounts": c.backend.accounts()} for cid, c in sorted(self.clusters.items())}

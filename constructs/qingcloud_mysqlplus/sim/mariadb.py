@@ -77,7 +77,9 @@ def private_mariadb() -> Iterator[MariaDB]:
                 except Exception:
                     if process.poll() is not None or time.monotonic() > deadline:
                         log = Path(tmp, "error.log")
-                        raise RuntimeError(f"MariaDB did not start: {log.read_text()[-2000:] if log.exists() else ''}") from None
+                        raise RuntimeError(
+                            f"MariaDB did not start: {log.read_text()[-2000:] if log.exists() else ''}"
+                        ) from None
                     time.sleep(0.2)
             yield db
         finally:

@@ -192,20 +192,32 @@ def make_server(
 
 def url_of(server: ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
-    return f"http://{host}:{port}{API_PATH}"
+    return f"http://{host!s}:{port}{API_PATH}"
 
 
 def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="qingcloud-mysqlplus-sim serve", description="Run the simulator.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
-    parser.add_argument("--cluster", action="append", metavar="ID[@ZONE]",
-                        help="a cluster to simulate (repeatable; default cl-demo0001@sh1a)")
+    parser.add_argument(
+        "--cluster",
+        action="append",
+        metavar="ID[@ZONE]",
+        help="a cluster to simulate (repeatable; default cl-demo0001@sh1a)",
+    )
     parser.add_argument("--job-seconds", type=float, default=2.0, help="how long each job runs (default 2)")
-    parser.add_argument("--mysql-dsn", help="back the first cluster with this MySQL/MariaDB server "
-                        "(mysql://user[:pw]@host[:port]/ or mysql://user@/?unix_socket=PATH)")
-    parser.add_argument("--fault", action="append", default=[], metavar="KIND[,count=N][,on=NAME][,seconds=S]",
-                        help="inject a fault from the start (repeatable)")
+    parser.add_argument(
+        "--mysql-dsn",
+        help="back the first cluster with this MySQL/MariaDB server "
+        "(mysql://user[:pw]@host[:port]/ or mysql://user@/?unix_socket=PATH)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND[,count=N][,on=NAME][,seconds=S]",
+        help="inject a fault from the start (repeatable)",
+    )
     parser.add_argument("--ssl-enabled", action="store_true", help="clusters have SSL transport on (allows ssl=YES)")
     parser.add_argument("--url-file", type=Path, help="write the URL here once listening")
     args = parser.parse_args(argv)
@@ -236,7 +248,9 @@ def serve(argv: list[str]) -> int:
 
 def control(argv: list[str], command: str) -> int:
     parser = argparse.ArgumentParser(prog=f"qingcloud-mysqlplus-sim {command}")
-    parser.add_argument("--url", default=os.environ.get("QINGCLOUD_ENDPOINT"), help="the simulator's URL [$QINGCLOUD_ENDPOINT]")
+    parser.add_argument(
+        "--url", default=os.environ.get("QINGCLOUD_ENDPOINT"), help="the simulator's URL [$QINGCLOUD_ENDPOINT]"
+    )
     if command == "fault":
         parser.add_argument("spec", nargs="?", help="KIND[,count=N][,on=NAME][,seconds=S]")
         parser.add_argument("--clear", action="store_true", help="remove pending faults and release hung jobs")
@@ -251,7 +265,9 @@ def control(argv: list[str], command: str) -> int:
         for cluster_id, info in clusters.items():
             print(f"{cluster_id} ({info['zone']}): {len(info['accounts'])} account(s)")
             for a in info["accounts"]:
-                print(f"  {a['user']:<26} hosts={';'.join(a['hosts'])} database={a['database']} priv={a['priv']} ssl={a['ssl']}")
+                print(
+                    f"  {a['user']:<26} hosts={';'.join(a['hosts'])} database={a['database']} priv={a['priv']} ssl={a['ssl']}"
+                )
         return 0
     body = {"clear": True} if args.clear else vars(Fault.parse(args.spec or ""))
     request = urllib.request.Request(f"{base}/_sim/faults", data=json.dumps(body).encode(), method="POST")
