@@ -193,7 +193,6 @@ class MysqlPlusAccount(Construct):
         if isinstance(timeout_seconds, bool) or not isinstance(timeout_seconds, (int, float)) or timeout_seconds <= 0:
             raise fail(f"timeout_seconds: received {timeout_seconds!r}; expected a positive number")
 
-        self.cluster_id_value, self.zone = cluster_id, zone
         key = f"{literal_cluster}/{literal_user}" if literal_cluster and literal_user else where
         value = {
             "cluster_id": cluster_id,

@@ -75,9 +75,6 @@ class Deadline:
     def remaining(self) -> float:
         return max(0.0, self._end - self._clock())
 
-    def elapsed(self) -> float:
-        return self.seconds - (self._end - self._clock())
-
     @property
     def expired(self) -> bool:
         return self.remaining() <= 0
@@ -164,9 +161,6 @@ class Client:
         self.http_timeout, self.backoff = http_timeout, backoff
         self.session = session or requests.Session()
         self.on_retry = on_retry
-        # Set when a request may have reached the server without an answer
-        # coming back: the caller then cannot know whether the action ran.
-        self.ambiguous_sends = 0
 
     def __repr__(self) -> str:  # never the secret key
         return f"Client(zone={self.zone!r}, endpoint={self.endpoint.url!r}, access_key={self.access_key!r})"
@@ -191,12 +185,8 @@ class Client:
         except requests.ConnectTimeout:
             raise TransportError(f"connecting to {where} timed out") from None
         except requests.ConnectionError as err:
-            # A connection that failed after the request went out is ambiguous.
-            if not _never_sent(err):
-                self.ambiguous_sends += 1
             raise TransportError(f"connection to {where} failed ({_kind(err)})") from None
         except requests.Timeout:
-            self.ambiguous_sends += 1
             raise TransportError(f"no answer from {where} within {timeout:.1f} s") from None
         except requests.RequestException as err:
             raise TransportError(f"request to {where} failed ({_kind(err)})") from None
@@ -306,9 +296,3 @@ def _kind(err: BaseException) -> str:
         names.append(type(cause).__name__)
         cause = cause.__context__ or cause.__cause__
     return " <- ".join(names)
-
-
-def _never_sent(err: requests.ConnectionError) -> bool:
-    """True when the connection was refused or never opened: the server saw nothing."""
-    text_kinds = _kind(err)
-    return "NewConnectionError" in text_kinds or "ConnectionRefusedError" in text_kinds
