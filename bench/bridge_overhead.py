@@ -15,12 +15,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "constructs"))
-from qingcloud_mysqlplus.sim.server import make_server, url_of
+from qingcloud_mysqlplus.sim.server import serving
 
 KEY, SECRET, ZONE, CLUSTER = "QYBENCHKEY", "bench-secret", "sh1a", "cl-bench001"
 BIN = Path(sys.executable).parent
@@ -36,12 +35,6 @@ ret = conn.send_request("RunClusterCustomService", {{"cluster": "{CLUSTER}", "ro
 assert ret["ret_code"] == 0, ret
 assert wait_job(conn, ret["job_id"], timeout=60)
 """
-
-
-def start(job_seconds: float) -> tuple[object, str]:
-    server, _ = make_server(clusters=[f"{CLUSTER}@{ZONE}"], job_seconds=job_seconds, credentials={KEY: SECRET})
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server, url_of(server)
 
 
 def bridge(url: str, user: str) -> float:
@@ -62,14 +55,11 @@ def sdk(url: str, user: str) -> float:
 
 
 def measure(job_seconds: float, runs: int) -> dict[str, list[float]]:
-    server, url = start(job_seconds)
     times: dict[str, list[float]] = {"bridge": [], "sdk": []}
-    try:
+    with serving(clusters=[f"{CLUSTER}@{ZONE}"], job_seconds=job_seconds, credentials={KEY: SECRET}) as url:
         for i in range(runs):  # interleaved, so drift hits both alike
             times["bridge"].append(bridge(url, f"b{job_seconds:g}_{i}".replace(".", "_")))
             times["sdk"].append(sdk(url, f"s{job_seconds:g}_{i}".replace(".", "_")))
-    finally:
-        server.shutdown()  # type: ignore[attr-defined]
     return times
 
 

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from typing import Any
 
 from qingcloud_mysqlplus.sim.faults import Fault
 from qingcloud_mysqlplus.sim.mariadb import MariaDB, mariadb_binaries, private_mariadb  # noqa: F401 - re-exported
-from qingcloud_mysqlplus.sim.server import make_server, url_of
+from qingcloud_mysqlplus.sim.server import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -67,22 +66,15 @@ class Sim:
 def running_sim(
     job_seconds: float = 0.2, mysql_dsn: str | None = None, faults: list[Fault] | None = None, **kw: Any
 ) -> Iterator[Sim]:
-    server, _ = make_server(
+    with serving(
         clusters=[f"{CLUSTER}@{ZONE}", f"{OTHER_CLUSTER}@{ZONE}"],
         job_seconds=job_seconds,
         credentials={ACCESS_KEY: SECRET_KEY},
         mysql_dsn=mysql_dsn,
         faults=faults,
         **kw,
-    )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    url = url_of(server)
-    try:
+    ) as url:
         yield Sim(url, url.removesuffix("/iaas/"))
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def bridge_env(sim: Sim, **extra: str) -> dict[str, str]:

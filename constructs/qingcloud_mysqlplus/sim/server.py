@@ -15,6 +15,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -188,6 +190,18 @@ def make_server(
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server, sim
+
+
+@contextmanager
+def serving(**options: Any) -> Iterator[str]:
+    """A simulator (``make_server`` options) served from a thread; yields its URL."""
+    server, _ = make_server(**options)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield url_of(server)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def url_of(server: ThreadingHTTPServer) -> str:
