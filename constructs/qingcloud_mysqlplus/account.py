@@ -227,12 +227,7 @@ def _unresolved(value: Any) -> bool:
 
 def _register(registry: _Registry, entry: _Entry, fail: Any) -> None:
     for other in registry.entries.values():
-        if entry.key == other.key or (
-            entry.literal_cluster
-            and entry.literal_cluster == other.literal_cluster
-            and entry.literal_user == other.literal_user
-            and entry.literal_user
-        ):
+        if entry.key == other.key:  # literal cluster and user make the key, so this is the same account
             raise fail(f"user {entry.literal_user} on {entry.literal_cluster} is already declared by {other.path}")
         if (
             entry.superuser

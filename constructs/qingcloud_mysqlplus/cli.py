@@ -314,9 +314,9 @@ def main(
     environ = os.environ if environ is None else environ
     err_stream = stderr or sys.stderr
     args = build_parser().parse_args(argv)
-    if args.command == "replay":
-        return replay(args.status_file or environ.get("QINGCLOUD_MYSQLPLUS_STATUS_FILE"), err_stream)
     status_file = args.status_file or environ.get("QINGCLOUD_MYSQLPLUS_STATUS_FILE")
+    if args.command == "replay":
+        return replay(status_file, err_stream)
     if not status_file:
         return run_command(args, environ, stdin or sys.stdin, err_stream)
     recorder = Recorder(err_stream)
