@@ -32,6 +32,7 @@ ZONE = "sh1a"
 class Sim:
     url: str
     base: str
+    journal: str  # the bridge's journal directory for runs against this simulator
 
     def accounts(self, cluster: str = CLUSTER) -> dict[str, dict[str, Any]]:
         with urllib.request.urlopen(f"{self.base}/_sim/accounts", timeout=10) as answer:
@@ -66,15 +67,18 @@ class Sim:
 def running_sim(
     job_seconds: float = 0.2, mysql_dsn: str | None = None, faults: list[Fault] | None = None, **kw: Any
 ) -> Iterator[Sim]:
-    with serving(
-        clusters=[f"{CLUSTER}@{ZONE}", f"{OTHER_CLUSTER}@{ZONE}"],
-        job_seconds=job_seconds,
-        credentials={ACCESS_KEY: SECRET_KEY},
-        mysql_dsn=mysql_dsn,
-        faults=faults,
-        **kw,
-    ) as url:
-        yield Sim(url, url.removesuffix("/iaas/"))
+    with (
+        serving(
+            clusters=[f"{CLUSTER}@{ZONE}", f"{OTHER_CLUSTER}@{ZONE}"],
+            job_seconds=job_seconds,
+            credentials={ACCESS_KEY: SECRET_KEY},
+            mysql_dsn=mysql_dsn,
+            faults=faults,
+            **kw,
+        ) as url,
+        tempfile.TemporaryDirectory(prefix="journal-") as journal,
+    ):
+        yield Sim(url, url.removesuffix("/iaas/"), journal)
 
 
 def bridge_env(sim: Sim, **extra: str) -> dict[str, str]:
@@ -85,6 +89,7 @@ def bridge_env(sim: Sim, **extra: str) -> dict[str, str]:
         QINGCLOUD_ENDPOINT=sim.url,
         QINGCLOUD_ZONE=ZONE,
         HOME=tempfile.gettempdir(),  # no ~/.qingcloud/config.yaml of the machine's
+        QINGCLOUD_MYSQLPLUS_JOURNAL_DIR=sim.journal,
     )
     env.update(extra)
     return env

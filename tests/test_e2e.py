@@ -181,7 +181,7 @@ def test_failed_create_is_shown_and_nothing_else_changes(project: Project, maria
         result = project.cdktf("deploy", ok=False)
         assert result.returncode != 0
         text = result.stdout + result.stderr
-        assert "taken already exists on cl-test0001 and this run did not create it" in text
+        assert "taken already exists on cl-test0001 and nothing shows this stack created it" in text
         assert set(project.sim.accounts()) == {"app_rw"}
         assert server_hosts(mariadb, "taken") == {"%"}  # the stranger's account is untouched
         project.write([{"id": "ok", "user": "app_rw"}])

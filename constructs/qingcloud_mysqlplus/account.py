@@ -42,6 +42,9 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CLUSTER_ID = re.compile(r"cl-[a-z0-9]+")
 ZONE = re.compile(r"[a-z0-9-]+")
 STATUS_DIR = ".qingcloud-mysqlplus"
+# Beside the stack's cdk.tf.json (cdktf synth keeps it): creates whose outcome went unseen,
+# so the next deploy can prove an account it meets is this stack's own.
+JOURNAL_DIR = f"{STATUS_DIR}/journal"
 
 
 class MysqlPlusAccountError(ValueError):
@@ -284,6 +287,7 @@ def _write_provisioners(registry: _Registry, interpreter: list[str]) -> None:
             "QINGCLOUD_MYSQLPLUS_HOST": f"${{{source}.host}}",
             "QINGCLOUD_MYSQLPLUS_ENDPOINT": f"${{{source}.endpoint}}",
             "QINGCLOUD_MYSQLPLUS_TIMEOUT": f"${{{source}.timeout}}",
+            "QINGCLOUD_MYSQLPLUS_JOURNAL_DIR": JOURNAL_DIR,
         }
 
     status = f"{STATUS_DIR}/${{self.id}}.json"

@@ -14,11 +14,12 @@ import argparse
 import io
 import json
 import os
+import shlex
 import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn, TextIO
@@ -33,6 +34,8 @@ from .client import (
     QingCloudError,
 )
 from .cluster_lock import cluster_lock
+from .journal import Journal, default_journal_dir
+from .ownership import find_own_job, jobs_before
 from .rules import AccountRuleError, AccountSpec, check_account, check_del, check_password
 from .settings import SettingsError, resolve
 
@@ -95,6 +98,11 @@ COMMON = (
     Option("--quiet", "QINGCLOUD_MYSQLPLUS_QUIET", "no progress lines, only the result", boolean=True),
     Option(
         "--status-file", "QINGCLOUD_MYSQLPLUS_STATUS_FILE", "also write the result and exit code here, for 'replay'"
+    ),
+    Option(
+        "--journal-dir",
+        "QINGCLOUD_MYSQLPLUS_JOURNAL_DIR",
+        "where add_user requests with an unseen outcome are recorded (default ~/.local/state/qingcloud-mysqlplus/journal)",
     ),
 )
 DEL_ONLY = (
@@ -205,6 +213,10 @@ def _matches(error: QingCloudError, markers: Sequence[str]) -> bool:
     return any(m in text.lower() for m in markers)
 
 
+def _exists(error: QingCloudError) -> bool:
+    return _matches(error, EXISTS_MARKERS) or (isinstance(error, ApiError) and error.ret_code == 2110)
+
+
 class Reporter:
     """Progress to stderr: one line per status change, and a heartbeat."""
 
@@ -241,35 +253,89 @@ class Run:
     spec: AccountSpec
     deadline: Deadline
     report: Reporter
+    journal: Journal
     current_job: str | None = None
 
-    def service(self, service: str, params: Mapping[str, str]) -> str:
+    def service(
+        self, service: str, params: Mapping[str, str], on_submitted: Callable[[str], None] | None = None
+    ) -> str:
         self.current_job = None
         job_id = self.client.run_cluster_custom_service(self.cluster, service, params, self.deadline)
         self.current_job = job_id
+        if on_submitted:
+            on_submitted(job_id)
         self.client.wait_job(job_id, self.deadline, self.report.progress(service, job_id))
         self.current_job = None
         return job_id
 
+    def done(self, verb: str, job: str, note: str = "") -> str:
+        where = {"added": "to", "deleted": "from"}.get(verb, "on")
+        note = f"; {note}" if note else ""
+        return f"{verb} {self.spec.label} {where} {self.cluster} (job {job}, {self.report.elapsed():.1f} s{note})"
+
+
+def submit_add(run: Run, password: str) -> str:
+    """add_user, journaled: until its outcome is seen, a later run can tell the account is ours."""
+    before = jobs_before(run.client, run.deadline)
+    # Until this process records when it stopped, a job counts as ours only if it was made
+    # during the first send: a run killed outright then proves less, never more.
+    attempt = run.journal.begin(run.spec.shown_params(), run.client.http_timeout, before)
+    try:
+        return run.service(
+            "add_user", run.spec.add_params(password), lambda job: run.journal.update(attempt, job_id=job)
+        )
+    except (JobFailed, ApiError) as err:
+        if not _exists(err):  # an answer seen: had an earlier send made the account, this would say it exists
+            run.journal.forget(attempt)
+        raise
+    finally:
+        run.journal.update(attempt, finished=True)
+
 
 def add_user(run: Run, password: str, replace_existing: bool) -> str:
     try:
-        job = run.service("add_user", run.spec.add_params(password))
-        return f"added {run.spec.label} to {run.cluster} (job {job}, {run.report.elapsed():.1f} s)"
+        job = submit_add(run, password)
+        run.journal.clear()
+        return run.done("added", job)
     except (JobFailed, ApiError) as err:
-        exists = _matches(err, EXISTS_MARKERS) or (isinstance(err, ApiError) and err.ret_code == 2110)
-        if not exists:
+        if not _exists(err):
             raise
-        if not replace_existing:
-            raise Failure(
-                f"{run.spec.user} already exists on {run.cluster} and this run did not create it; "
-                "to take it over, delete it first or rerun with --replace-existing "
-                "(construct prop replace_existing=True), which deletes and recreates it"
-            ) from None
-    run.report.say(f"{run.spec.user} exists on {run.cluster}; replacing it (--replace-existing)")
-    delete_user(run)
-    job = run.service("add_user", run.spec.add_params(password))
-    return f"replaced {run.spec.label} on {run.cluster} (job {job}, {run.report.elapsed():.1f} s)"
+    spec, cluster = run.spec, run.cluster
+    proof = find_own_job(run.client, cluster, spec.user, run.journal.attempts(), run.deadline)
+    if proof is not None and proof.attempt.run == run.journal.run and proof.params == spec.shown_params():
+        run.journal.clear()  # this very run made it: an answer was lost, then a retry met the account
+        return run.done("added", proof.job_id, "its answer was lost; the cluster's jobs show it made the account")
+    if proof is not None:
+        run.report.say(f"{spec.user} exists on {cluster}, made by this tool's job {proof.job_id} whose end an "
+                       "earlier run did not see; recreating it as declared")  # fmt: skip
+    elif replace_existing:
+        run.report.say(f"{spec.user} exists on {cluster}; replacing it (--replace-existing)")
+    else:
+        run.journal.clear()  # what it held is disproved
+        raise Failure(not_ours(run))
+    delete_user(replace(run, spec=_as_made(spec, proof.params) if proof else spec))
+    job = submit_add(run, password)
+    run.journal.clear()
+    return run.done("recreated" if proof else "replaced", job)
+
+
+def _as_made(spec: AccountSpec, params: Mapping[str, str]) -> AccountSpec:
+    """The account as our earlier job made it (its hosts may differ from today's declaration)."""
+    try:
+        return check_del(spec.user, params.get("host", spec.host))
+    except AccountRuleError:
+        return spec
+
+
+def not_ours(run: Run) -> str:
+    command = shlex.join(["qingcloud-mysqlplus", "del-user", "--zone", run.client.zone, "--cluster", run.cluster,
+                          "--user", run.spec.user, "--host", run.spec.host])  # fmt: skip
+    return (
+        f"{run.spec.user} already exists on {run.cluster} and nothing shows this stack created it "
+        f"(no add_user of its own in {run.journal.directory} matches the cluster's jobs), so it was left "
+        f"untouched. If it is this stack's, delete it and deploy again: {command} "
+        "-- or set replace_existing=True on the construct (--replace-existing), which deletes and recreates it"
+    )
 
 
 def delete_user(run: Run) -> str:
@@ -278,8 +344,10 @@ def delete_user(run: Run) -> str:
     except JobFailed as err:
         if not _matches(err, MISSING_MARKERS):
             raise
+        run.journal.clear()
         return f"{run.spec.label} was not on {run.cluster}; nothing to delete"
-    return f"deleted {run.spec.label} from {run.cluster} (job {job}, {run.report.elapsed():.1f} s)"
+    run.journal.clear()  # the account is gone; earlier evidence about it no longer applies
+    return run.done("deleted", job)
 
 
 class Failure(Exception):
@@ -394,7 +462,9 @@ def run_command(args: argparse.Namespace, environ: Mapping[str, str], stdin: Tex
                         endpoint=settings.endpoint, verb=method, http_timeout=http_timeout,
                         on_retry=report.retrying)  # fmt: skip
         deadline = Deadline(timeout)
-        run = Run(client, str(values["cluster"]), spec, deadline, report)
+        journal_dir = Path(str(values["journal_dir"])) if values["journal_dir"] else default_journal_dir()
+        journal = Journal(journal_dir, settings.zone, str(values["cluster"]), spec.user)
+        run = Run(client, str(values["cluster"]), spec, deadline, report, journal)
         signal.signal(signal.SIGTERM, _on_signal)
         lock_dir = Path(str(values["lock_dir"])) if values["lock_dir"] else None
         with cluster_lock(settings.zone, run.cluster, deadline, lock_dir,
@@ -409,7 +479,7 @@ def run_command(args: argparse.Namespace, environ: Mapping[str, str], stdin: Tex
         print(f"{PROG}: {label}: error: {err}", file=err_stream)
         return EXIT_USAGE
     except (Failure, QingCloudError) as err:
-        hint = _hint(err)
+        hint = _hint(err, command)
         print(f"{PROG}: {label}: failed: {err}{hint}", file=err_stream)
         return EXIT_FAILED
     except (KeyboardInterrupt, Interrupted) as err:
@@ -423,7 +493,7 @@ def run_command(args: argparse.Namespace, environ: Mapping[str, str], stdin: Tex
         return EXIT_INTERRUPTED
 
 
-def _hint(err: Exception) -> str:
+def _hint(err: Exception, command: str) -> str:
     if isinstance(err, ApiError):
         hints = {
             1200: "check QINGCLOUD_ACCESS_KEY / QINGCLOUD_SECRET_KEY",
@@ -433,6 +503,9 @@ def _hint(err: Exception) -> str:
         if err.ret_code in hints:
             return f" ({hints[err.ret_code]})"
     if isinstance(err, DeadlineExceeded):
+        if command == "add-user":
+            job = f"; job {err.job_id} may still finish" if err.job_id else ""
+            return f"{job} (retry when the cause has cleared; a run that finds the account checks the journal and the cluster's jobs, and takes it over if this tool made it)"
         job = f"; job {err.job_id} may still finish: check it in the console before retrying" if err.job_id else ""
         return f"{job} (raise --timeout, or retry when the cause has cleared)"
     return ""

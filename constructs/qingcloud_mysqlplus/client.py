@@ -258,6 +258,11 @@ class Client:
         body = self.request("DescribeJobs", {"jobs": job_ids, "verbose": 1}, deadline)
         return list(body.get("job_set") or [])
 
+    def recent_jobs(self, deadline: Deadline, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest jobs this access key started (DescribeJobs without ids lists only the caller's)."""
+        body = self.request("DescribeJobs", {"verbose": 1, "offset": 0, "limit": limit}, deadline)
+        return list(body.get("job_set") or [])
+
     def wait_job(
         self,
         job_id: str,
@@ -286,6 +291,24 @@ class Client:
                     raise JobFailed(job_id, status, str(job.get("error_msg") or job.get("message") or ""))
                 return job
         raise AssertionError("unreachable")
+
+
+def job_request(job: Mapping[str, Any]) -> dict[str, Any]:
+    """What a job was asked to do, from its ``directive`` (assumed: the request as JSON); {} if unknown."""
+    try:
+        directive = json.loads(str(job.get("directive") or "{}"))
+    except ValueError:
+        return {}
+    if not isinstance(directive, dict):
+        return {}
+    params = directive.get("service_params")
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError:
+            params = None
+    directive["service_params"] = params if isinstance(params, dict) else {}
+    return directive
 
 
 def _kind(err: BaseException) -> str:

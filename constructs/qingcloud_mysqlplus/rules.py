@@ -191,14 +191,12 @@ class AccountSpec:
     ssl: str = "NO"
 
     def add_params(self, password: str) -> dict[str, str]:
-        return {
-            "database": self.database,
-            "passwd": password,
-            "ssl": self.ssl,
-            "host": self.host,
-            "user": self.user,
-            "priv": self.privilege.value,
-        }
+        return {"database": self.database, "passwd": password, **self.shown_params()}
+
+    def shown_params(self) -> dict[str, str]:
+        """What ``add_user`` is sent, less the password: safe to record and to compare."""
+        return {"database": self.database, "ssl": self.ssl, "host": self.host, "user": self.user,
+                "priv": self.privilege.value}  # fmt: skip
 
     def del_params(self) -> dict[str, str]:
         return {"host": self.host, "user": self.user}

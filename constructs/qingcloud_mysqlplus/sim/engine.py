@@ -16,6 +16,8 @@ from .backends import AccountConflict, Backend
 from .faults import JOB_KINDS, Faults
 
 SERVICES = ("add_user", "del_user")
+FINAL = ("successful", "failed")
+MASK = "******"
 
 
 class SimError(Exception):
@@ -34,12 +36,16 @@ class Job:
     duration: float
     started: float
     create_time: str
+    owner: str
+    directive: str
     fault: str | None = None
     status: str = "pending"
     status_time: str = ""
     error: str = ""
+    finished: float | None = None
 
     def public(self) -> dict[str, Any]:
+        """As DescribeJobs shows it.  Assumed: ``directive`` holds the request, password masked."""
         return {
             "job_id": self.job_id,
             "job_action": "RunClusterCustomService",
@@ -47,6 +53,8 @@ class Job:
             "create_time": self.create_time,
             "status_time": self.status_time or self.create_time,
             "resource_ids": self.cluster,
+            "owner": self.owner,
+            "directive": self.directive,
             "error_code": 0 if self.status in ("pending", "working", "successful") else 5000,
             "error_msg": self.error,
         }
@@ -77,7 +85,7 @@ class Engine:
             raise SimError(2100, f"resource [{cluster_id}] not found in zone [{zone}]")
         return cluster
 
-    def run_service(self, params: dict[str, str]) -> dict[str, Any]:
+    def run_service(self, params: dict[str, str], owner: str = "usr-sim") -> dict[str, Any]:
         for name in ("cluster", "role", "service", "service_params"):
             if not params.get(name):
                 raise SimError(1100, f"parameter [{name}] should not be empty")
@@ -105,6 +113,9 @@ class Engine:
             if spec.ssl == "YES" and not cluster.ssl_enabled:
                 raise SimError(1400, f"ssl=YES needs the SSL transport of cluster [{cluster.cluster_id}] enabled first")
             fault = self.faults.take(JOB_KINDS, ("RunClusterCustomService", service))
+            shown = {k: (MASK if k == "passwd" else v) for k, v in service_params.items()}
+            directive = {"action": "RunClusterCustomService", "cluster": cluster.cluster_id, "role": "maininstance",
+                         "service": service, "service_params": shown, "zone": cluster.zone}  # fmt: skip
             job = Job(
                 job_id=f"j-sim{next(self._ids):04d}{secrets.token_hex(2)}",
                 cluster=cluster.cluster_id,
@@ -114,6 +125,8 @@ class Engine:
                 duration=self.job_seconds,
                 started=time.monotonic(),
                 create_time=timestamp(),
+                owner=owner,
+                directive=json.dumps(directive),
                 fault=fault.kind if fault else None,
             )
             self.jobs[job.job_id] = job
@@ -155,7 +168,7 @@ class Engine:
 
     def _advance(self, job: Job) -> None:
         """Move a job on by the clock; at its end, apply it to the backend."""
-        if job.status in ("successful", "failed"):
+        if job.status in FINAL:
             return
         age = time.monotonic() - job.started
         if age < job.duration or job.fault == "job_hang":
@@ -177,21 +190,33 @@ class Engine:
         except Exception as err:  # a backend failure is the job's, not the server's
             job.status, job.error = "failed", f"internal error: {type(err).__name__}"
         job.password = ""
-        job.status_time = timestamp()
+        job.status_time, job.finished = timestamp(), time.monotonic()
         if cluster.current is job:
             cluster.current = None
 
-    def describe_jobs(self, job_ids: list[str]) -> dict[str, Any]:
-        if not job_ids:
-            raise SimError(1100, "parameter [jobs] should not be empty")
+    def describe_jobs(
+        self,
+        job_ids: list[str],
+        owner: str = "usr-sim",
+        statuses: list[str] | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> dict[str, Any]:
+        """The named jobs, or else the owner's jobs newest first (documented filters: status, offset, limit)."""
+        if not 1 <= limit <= 100 or offset < 0:
+            raise SimError(1100, "limit should be 1 to 100 and offset at least 0")
         with self._lock:
-            found = []
-            for job_id in job_ids[:100]:
-                job = self.jobs.get(job_id)
-                if job is not None:
-                    self._advance(job)
-                    found.append(job.public())
-        return {"action": "DescribeJobsResponse", "total_count": len(found), "job_set": found, "ret_code": 0}
+            if job_ids:
+                chosen = [self.jobs[j] for j in job_ids[:100] if j in self.jobs]
+            else:
+                chosen = list(reversed(self.jobs.values()))
+            chosen = [j for j in chosen if j.owner == owner]
+            for job in chosen:
+                self._advance(job)
+            if statuses:
+                chosen = [j for j in chosen if j.status in statuses]
+            page = [j.public() for j in chosen[offset : offset + limit]]
+        return {"action": "DescribeJobsResponse", "total_count": len(chosen), "job_set": page, "ret_code": 0}
 
     def release_hung(self) -> int:
         """Let hung jobs finish (the control endpoint's 'clear')."""

@@ -8,6 +8,7 @@ demo (loopback only, unsigned).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import socket
@@ -40,7 +41,8 @@ class Simulator:
         self.engine, self.credentials, self.faults = engine, credentials, faults
         self.requests = 0
 
-    def authenticate(self, params: dict[str, str], verb: str) -> None:
+    def authenticate(self, params: dict[str, str], verb: str) -> str:
+        """Check the signature and the time stamp; returns the caller (a job's ``owner``)."""
         for name in REQUIRED:
             if not params.get(name):
                 code = 1200 if name in ("access_key_id", "signature") else 1100
@@ -64,22 +66,32 @@ class Simulator:
                 raise SimError(1100, "expires should look like 2013-08-27T14:30:10Z") from None
             if now > expires:
                 raise SimError(1300, "request expired: past expires")
+        return owner_of(params["access_key_id"])
 
-    def dispatch(self, params: dict[str, str]) -> dict[str, Any]:
+    def dispatch(self, params: dict[str, str], owner: str) -> dict[str, Any]:
         action = params["action"]
         if not params.get("zone"):
             raise SimError(1100, "parameter [zone] should not be empty")
         if action == "RunClusterCustomService":
-            return self.engine.run_service(params)
+            return self.engine.run_service(params, owner)
         if action == "DescribeJobs":
-            ids = [v for k, v in sorted(params.items(), key=lambda kv: _index(kv[0])) if k.startswith("jobs.")]
-            return self.engine.describe_jobs(ids)
+            try:
+                offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 20)
+            except ValueError:
+                raise SimError(1100, "offset and limit should be integers") from None
+            return self.engine.describe_jobs(_listed(params, "jobs"), owner, _listed(params, "status"), offset, limit)
         raise SimError(1100, f"action [{action}] is not supported by the simulator")
 
 
-def _index(name: str) -> int:
-    tail = name.rpartition(".")[2]
-    return int(tail) if tail.isdigit() else 0
+def owner_of(access_key: str) -> str:
+    """A stable user id per access key, like QingCloud's ``usr-...``."""
+    return "usr-" + hashlib.sha256(access_key.encode()).hexdigest()[:8]
+
+
+def _listed(params: dict[str, str], name: str) -> list[str]:
+    """``name.1``, ``name.2``, ... in order."""
+    items = [(k.rpartition(".")[2], v) for k, v in params.items() if k.startswith(f"{name}.")]
+    return [v for k, v in sorted(items, key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0)]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -122,8 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "busy":
             return self._send(200, {"ret_code": 1400, "message": "cluster is busy (injected)"})
         try:
-            sim.authenticate(params, verb)
-            body = sim.dispatch(params)
+            body = sim.dispatch(params, sim.authenticate(params, verb))
         except SimError as err:
             body = {"ret_code": err.ret_code, "message": err.message}
         if fault and fault.kind == "drop_after":
@@ -139,7 +150,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"clusters": engine.inventory()})
         if url.path == "/_sim/jobs":
             with engine._lock:
-                jobs = [j.public() | {"service": j.service, "user": j.spec.user} for j in engine.jobs.values()]
+                jobs = [j.public() | {"service": j.service, "user": j.spec.user, "started": j.started,
+                                      "finished": j.finished} for j in engine.jobs.values()]  # fmt: skip
             return self._send(200, {"jobs": jobs, "requests": self.sim.requests, "busy_refusals": engine.busy_refusals})
         if url.path == "/_sim/faults":
             return self._send(200, self.sim.faults.snapshot())
