@@ -11,7 +11,7 @@ export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_TELEMETRY := true
 export DISABLE_VERSION_CHECK := true
 
-.PHONY: setup demo test test-fast lint bench mariadb clean
+.PHONY: setup demo test test-fast lint bench reliability mariadb clean
 setup: $(VENV)/.setup-done node_modules/.setup-done
 
 $(VENV)/.setup-done: pyproject.toml requirements-dev.txt tools/terraform.py
@@ -47,6 +47,10 @@ lint: setup
 
 bench: setup
 	$(PY) bench/bridge_overhead.py
+
+# The reliability matrix alone (also part of make test); prints its table at the end.
+reliability: setup mariadb
+	$(PY) -m pytest -m "reliability" -q
 
 clean:
 	rm -rf cdktf.out .demo .pytest_cache .mypy_cache .ruff_cache

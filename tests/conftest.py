@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,3 +34,36 @@ def mariadb() -> Iterator[MariaDB]:
         pytest.skip("MariaDB is not installed (make test installs it when run as root)")
     with private_mariadb() as db:
         yield db
+
+
+# -- the reliability table ----------------------------------------------------
+# Scenario tests record what they injected and what they found on the server;
+# the table is printed at the end of the run (``make reliability``).
+
+_ROWS: list[dict[str, str]] = []
+COLUMNS = ("scenario", "faults injected", "result", "accounts expected", "accounts found", "secret hits")
+
+
+@pytest.fixture
+def reliability() -> Callable[..., None]:
+    def record(
+        scenario: str, faults: str, result: str, expected: Iterable[str], found: Iterable[str], secret_hits: int
+    ) -> None:
+        want, got = sorted(expected), sorted(found)
+        _ROWS.append({
+            "scenario": scenario, "faults injected": faults, "result": result,
+            "accounts expected": f"{len(want)}", "accounts found": f"{len(got)}" + ("" if want == got else " (differ)"),
+            "secret hits": str(secret_hits),
+        })  # fmt: skip
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _ROWS:
+        return
+    widths = {c: max(len(c), *(len(r[c]) for r in _ROWS)) for c in COLUMNS}
+    terminalreporter.section("reliability")
+    terminalreporter.write_line("  ".join(c.ljust(widths[c]) for c in COLUMNS))
+    for row in _ROWS:
+        terminalreporter.write_line("  ".join(row[c].ljust(widths[c]) for c in COLUMNS))

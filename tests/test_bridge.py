@@ -121,8 +121,9 @@ def test_config_file_and_precedence(sim: Sim, tmp_path: Path) -> None:
     assert flagged.returncode == 1 and "2100" in flagged.stderr
 
 
-def test_existing_account(sim: Sim) -> None:
-    assert run_bridge(ADD, env(sim)).returncode == 0
+def test_existing_account(sim: Sim, tmp_path: Path) -> None:
+    someone_else = {"QINGCLOUD_MYSQLPLUS_JOURNAL_DIR": str(tmp_path)}  # not this journal's account
+    assert run_bridge(ADD, env(sim, **someone_else)).returncode == 0
     again = run_bridge(ADD, env(sim))
     assert again.returncode == 1
     assert "app_rw already exists on cl-test0001" in again.stderr and "--replace-existing" in again.stderr
@@ -239,7 +240,10 @@ def test_sigterm_reports_the_running_job(sim: Sim) -> None:
 
 def test_status_file_and_replay(sim: Sim, tmp_path: Path) -> None:
     status = tmp_path / "s" / "status.json"
-    added = run_bridge(ADD, env(sim, QINGCLOUD_MYSQLPLUS_STATUS_FILE=str(status)))
+    other_journal = str(tmp_path / "other")  # the account is then not this journal's: the next add fails
+    added = run_bridge(
+        ADD, env(sim, QINGCLOUD_MYSQLPLUS_STATUS_FILE=str(status), QINGCLOUD_MYSQLPLUS_JOURNAL_DIR=other_journal)
+    )
     assert added.returncode == 0
     replayed = run_bridge(["replay", "--status-file", str(status)], bridge_env(sim))
     assert replayed.returncode == 0 and "added app_rw@%" in replayed.stderr

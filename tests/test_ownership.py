@@ -28,6 +28,15 @@ def journal_files(sim: Sim) -> list[Path]:
     return sorted(Path(sim.journal).glob("*.json"))
 
 
+def recorded_jobs(sim: Sim) -> list[str | None]:
+    """The job ids the journal holds as made by this tool."""
+    return [a["job_id"] for f in journal_files(sim) for a in json.loads(f.read_text())["attempts"]]
+
+
+def successful(sim: Sim, service: str = "add_user") -> list[str]:
+    return [j["job_id"] for j in sim.jobs() if j["service"] == service and j["status"] == "successful"]
+
+
 def test_answer_lost_then_retry_meets_the_account_in_the_same_run(sim: Sim) -> None:
     sim.fault("drop_after", on="add_user")  # the job is created, its answer never arrives
     result = run_bridge(ADD, env(sim))
@@ -35,8 +44,20 @@ def test_answer_lost_then_retry_meets_the_account_in_the_same_run(sim: Sim) -> N
     assert "its answer was lost; the cluster's jobs show it made the account" in result.stderr
     assert services(sim) == ["add_user:successful", "add_user:failed"]
     assert list(sim.accounts()) == ["app_rw"]
-    assert journal_files(sim) == []
+    assert recorded_jobs(sim) == successful(sim)  # kept as the proof that this tool made it
     assert_no_secret(result.stderr)
+
+
+def test_account_made_but_never_recorded_by_terraform_is_recreated(sim: Sim) -> None:
+    # The bridge saw success, but Terraform was killed before storing the account in its state.
+    assert run_bridge(ADD, env(sim)).returncode == 0
+    again = run_bridge(ADD, env(sim, SECOND_PASSWORD))
+    assert again.returncode == 0, again.stderr
+    assert "recreated app_rw@% on cl-test0001" in again.stderr
+    assert services(sim)[-3:] == ["add_user:failed", "del_user:successful", "add_user:successful"]
+    assert recorded_jobs(sim) == successful(sim)[-1:]
+    deleted = run_bridge(["del-user", "--cluster", CLUSTER, "--user", "app_rw"], env(sim))
+    assert deleted.returncode == 0 and journal_files(sim) == []  # the account is gone, and so is its record
 
 
 def test_job_seen_by_no_one_is_taken_over_by_the_next_run(sim: Sim) -> None:
@@ -55,7 +76,7 @@ def test_job_seen_by_no_one_is_taken_over_by_the_next_run(sim: Sim) -> None:
     assert "made by this tool's job" in second.stderr and "recreated app_rw@% on cl-test0001" in second.stderr
     assert services(sim)[-3:] == ["add_user:failed", "del_user:successful", "add_user:successful"]
     assert list(sim.accounts()) == ["app_rw"]
-    assert journal_files(sim) == []
+    assert recorded_jobs(sim) == successful(sim)[-1:]
     assert_no_secret(first.stderr, second.stderr)
     assert SECOND_PASSWORD not in second.stderr
 

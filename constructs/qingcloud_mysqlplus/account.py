@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdktf import DataResource, TerraformLocal, TerraformStack, TerraformVariable, Token
+from cdktf import App, DataResource, TerraformLocal, TerraformStack, TerraformVariable, Token
 from constructs import Construct
 
+from .journal import generation
 from .rules import (
     ALL_DATABASES,
     ALL_HOSTS,
@@ -197,6 +198,10 @@ class MysqlPlusAccount(Construct):
             raise fail(f"timeout_seconds: received {timeout_seconds!r}; expected a positive number")
 
         key = f"{literal_cluster}/{literal_user}" if literal_cluster and literal_user else where
+        literal_zone = None if _unresolved(zone) else zone
+        gen = 0
+        if literal_cluster and literal_user and literal_zone:
+            gen = generation(_journal_at_synth(self), literal_zone, literal_cluster, literal_user)
         value = {
             "cluster_id": cluster_id,
             "zone": zone,
@@ -212,6 +217,7 @@ class MysqlPlusAccount(Construct):
             "keep_on_destroy": keep_on_destroy,
             "replace_existing": replace_existing,
             "construct": where,
+            "generation": gen,
         }
         registry = _registry(self, bridge_command)
         entry = _Entry(where, key, value, password, literal_cluster, literal_user, priv is Privilege.SUPERUSER)
@@ -222,6 +228,12 @@ class MysqlPlusAccount(Construct):
         self.host: str = Token.as_string(f"${{{ref}.host}}")
         self.database: str = Token.as_string(f"${{{ref}.database}}")
         self.cluster_id: str = Token.as_string(f"${{{ref}.cluster_id}}")
+
+
+def _journal_at_synth(account: Construct) -> Path:
+    """The journal directory as the stack's Terraform run sees it (cdktf.out/stacks/<stack>/...)."""
+    stack = TerraformStack.of(account)
+    return Path(App.of(stack).outdir) / "stacks" / stack.node.id / JOURNAL_DIR
 
 
 def _unresolved(value: Any) -> bool:
@@ -275,8 +287,9 @@ def _write_provisioners(registry: _Registry, interpreter: list[str]) -> None:
     resource.add_override("input", "${each.value}")
     resource.add_override(
         "triggers_replace",
-        "${[each.value.cluster_id, each.value.zone, each.value.user, each.value.host, each.value.database, "
-        "each.value.priv, each.value.ssl, each.value.password_version]}",
+        "${concat([each.value.cluster_id, each.value.zone, each.value.user, each.value.host, each.value.database, "
+        "each.value.priv, each.value.ssl, each.value.password_version], "
+        "each.value.generation > 0 ? [each.value.generation] : [])}",
     )
 
     def env(source: str) -> dict[str, str]:

@@ -18,11 +18,12 @@ import shlex
 import signal
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from . import __version__
 from .client import (
@@ -34,7 +35,7 @@ from .client import (
     QingCloudError,
 )
 from .cluster_lock import cluster_lock
-from .journal import Journal, default_journal_dir
+from .journal import Journal, default_journal_dir, mark_pending
 from .ownership import find_own_job, jobs_before
 from .rules import AccountRuleError, AccountSpec, check_account, check_del, check_password
 from .settings import SettingsError, resolve
@@ -256,14 +257,12 @@ class Run:
     journal: Journal
     current_job: str | None = None
 
-    def service(
-        self, service: str, params: Mapping[str, str], on_submitted: Callable[[str], None] | None = None
-    ) -> str:
-        self.current_job = None
+    def service(self, service: str, params: Mapping[str, str]) -> str:
         job_id = self.client.run_cluster_custom_service(self.cluster, service, params, self.deadline)
+        return self.wait(service, job_id)
+
+    def wait(self, service: str, job_id: str) -> str:
         self.current_job = job_id
-        if on_submitted:
-            on_submitted(job_id)
         self.client.wait_job(job_id, self.deadline, self.report.progress(service, job_id))
         self.current_job = None
         return job_id
@@ -275,15 +274,23 @@ class Run:
 
 
 def submit_add(run: Run, password: str) -> str:
-    """add_user, journaled: until its outcome is seen, a later run can tell the account is ours."""
+    """add_user, journaled, so a later run can tell the account is ours.
+
+    The record stays after success too: Terraform may be killed before it
+    stores the account in its state, and then the next add meets it.
+    """
     before = jobs_before(run.client, run.deadline)
     # Until this process records when it stopped, a job counts as ours only if it was made
     # during the first send: a run killed outright then proves less, never more.
     attempt = run.journal.begin(run.spec.shown_params(), run.client.http_timeout, before)
     try:
-        return run.service(
-            "add_user", run.spec.add_params(password), lambda job: run.journal.update(attempt, job_id=job)
-        )
+        with deferred(signal.SIGTERM):  # a job id on its way is worth the moment it takes to arrive
+            job = run.client.run_cluster_custom_service(run.cluster, "add_user", run.spec.add_params(password),
+                                                        run.deadline)  # fmt: skip
+            run.journal.update(attempt, job_id=job)
+        run.wait("add_user", job)
+        run.journal.settle(attempt)
+        return job
     except (JobFailed, ApiError) as err:
         if not _exists(err):  # an answer seen: had an earlier send made the account, this would say it exists
             run.journal.forget(attempt)
@@ -294,16 +301,14 @@ def submit_add(run: Run, password: str) -> str:
 
 def add_user(run: Run, password: str, replace_existing: bool) -> str:
     try:
-        job = submit_add(run, password)
-        run.journal.clear()
-        return run.done("added", job)
+        return run.done("added", submit_add(run, password))
     except (JobFailed, ApiError) as err:
         if not _exists(err):
             raise
     spec, cluster = run.spec, run.cluster
     proof = find_own_job(run.client, cluster, spec.user, run.journal.attempts(), run.deadline)
     if proof is not None and proof.attempt.run == run.journal.run and proof.params == spec.shown_params():
-        run.journal.clear()  # this very run made it: an answer was lost, then a retry met the account
+        run.journal.settle(proof.attempt, proof.job_id)  # this very run made it; an answer was lost
         return run.done("added", proof.job_id, "its answer was lost; the cluster's jobs show it made the account")
     if proof is not None:
         run.report.say(f"{spec.user} exists on {cluster}, made by this tool's job {proof.job_id} whose end an "
@@ -314,9 +319,7 @@ def add_user(run: Run, password: str, replace_existing: bool) -> str:
         run.journal.clear()  # what it held is disproved
         raise Failure(not_ours(run))
     delete_user(replace(run, spec=_as_made(spec, proof.params) if proof else spec))
-    job = submit_add(run, password)
-    run.journal.clear()
-    return run.done("recreated" if proof else "replaced", job)
+    return run.done("recreated" if proof else "replaced", submit_add(run, password))
 
 
 def _as_made(spec: AccountSpec, params: Mapping[str, str]) -> AccountSpec:
@@ -354,8 +357,26 @@ class Failure(Exception):
     """An expected failure with a message that already says what to do."""
 
 
-def _on_signal(signum: int, frame: FrameType | None) -> NoReturn:
+_deferred: dict[int, bool] = {}  # signal number -> arrived while deferred
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if signum in _deferred:
+        _deferred[signum] = True
+        return
     raise Interrupted(signal.Signals(signum).name)
+
+
+@contextmanager
+def deferred(signum: int) -> Iterator[None]:
+    """Hold ``signum`` (handled by :func:`_on_signal`) until the block ends, then act on it."""
+    _deferred[signum] = False
+    try:
+        yield
+    finally:
+        arrived = _deferred.pop(signum)
+    if arrived:
+        raise Interrupted(signal.Signals(signum).name)
 
 
 class Recorder(io.StringIO):
@@ -388,13 +409,14 @@ def main(
     if not status_file:
         return run_command(args, environ, stdin or sys.stdin, err_stream)
     recorder = Recorder(err_stream)
-    code = run_command(args, environ, stdin or sys.stdin, recorder)
+    notes: dict[str, str] = {}
+    code = run_command(args, environ, stdin or sys.stdin, recorder, notes)
     lines = [line for line in recorder.getvalue().splitlines() if line.strip()]
     last = lines[-1] if lines else f"{PROG}: finished without a message"
     path = Path(status_file)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"exit": code, "last": last}), encoding="utf-8")
+    tmp.write_text(json.dumps({"exit": code, "last": last, **notes}), encoding="utf-8")
     tmp.replace(path)
     return code
 
@@ -413,11 +435,20 @@ def replay(status_file: str | None, err_stream: TextIO) -> int:
               "(is the Python that ran 'cdktf synth' still there?)", file=err_stream)  # fmt: skip
         return EXIT_FAILED
     path.unlink(missing_ok=True)
+    if code == EXIT_OK and record.get("pending"):
+        Path(str(record["pending"])).unlink(missing_ok=True)  # Terraform now knows the account exists
     print(last, file=err_stream)
     return code
 
 
-def run_command(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO, err_stream: TextIO) -> int:
+def run_command(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    stdin: TextIO,
+    err_stream: TextIO,
+    notes: dict[str, str] | None = None,
+) -> int:
+    """One add-user or del-user.  ``notes`` (status-file mode, under Terraform) gets the pending mark."""
     command = args.command
     label = f"{command}"
     run: Run | None = None
@@ -436,7 +467,7 @@ def run_command(args: argparse.Namespace, environ: Mapping[str, str], stdin: Tex
                 spec = check_del(values["user"], values["host"] or "%")
         except AccountRuleError as err:
             raise UsageError(str(err)) from None
-        label = f"{spec.label} on {values['cluster']}"
+        label = f"{command} {spec.label} on {values['cluster']}"
         password = ""
         if command == "add-user":
             password = read_password(values, args.password_stdin, environ, stdin)
@@ -465,6 +496,8 @@ def run_command(args: argparse.Namespace, environ: Mapping[str, str], stdin: Tex
         journal_dir = Path(str(values["journal_dir"])) if values["journal_dir"] else default_journal_dir()
         journal = Journal(journal_dir, settings.zone, str(values["cluster"]), spec.user)
         run = Run(client, str(values["cluster"]), spec, deadline, report, journal)
+        if command == "add-user" and notes is not None:
+            notes["pending"] = str(mark_pending(journal_dir, settings.zone, run.cluster, spec.user))
         signal.signal(signal.SIGTERM, _on_signal)
         lock_dir = Path(str(values["lock_dir"])) if values["lock_dir"] else None
         with cluster_lock(settings.zone, run.cluster, deadline, lock_dir,

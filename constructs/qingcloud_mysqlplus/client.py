@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ DEFAULT_ENDPOINT = "https://api.qingcloud.com:443/iaas/"
 FINAL_JOB_STATUSES = frozenset({"successful", "failed", "done with failure"})
 RETRYABLE_RET_CODES = frozenset({2500, 5000, 5100, 5300})
 NEVER_RETRIED_RET_CODES = frozenset({1100, 1200, 1300, 2100})
+HOST_NAME = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")  # a DNS name, IPv4 or IPv6
 
 
 class QingCloudError(Exception):
@@ -116,8 +118,8 @@ class Endpoint:
     @classmethod
     def parse(cls, url: str) -> Endpoint:
         parts = urlsplit(url if "://" in url else f"https://{url}")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"endpoint: received {url!r}; expected a URL such as {DEFAULT_ENDPOINT}")
+        if parts.scheme not in ("http", "https") or not parts.hostname or not HOST_NAME.fullmatch(parts.hostname):
+            raise ValueError(f"endpoint: received {url[:80]!r}; expected a URL such as {DEFAULT_ENDPOINT}")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:

@@ -1,4 +1,4 @@
-"""The bridge's record of add_user requests whose outcome it has not seen yet.
+"""The bridge's record of the add_user requests it sent for each account.
 
 A create that times out, loses its connection or is killed may still succeed
 on the cluster.  Terraform taints that account and later replaces it without
@@ -6,7 +6,8 @@ running its destroy step, so the next add_user meets an existing account.
 This journal lets that next run prove the account is its own: each attempt
 keeps when it was sent, until when it may have been processed, and its job id
 once known, and which jobs already existed before it was sent.  It never
-holds a password.  Entries go when the outcome is known.
+holds a password.  An account's record goes when del_user removes it, or when
+a seen answer shows the attempt created nothing.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ class Journal:
             return
         self._write([*self._others(attempt), attempt][-MAX_ATTEMPTS:])
 
+    def settle(self, attempt: Attempt, job_id: str | None = None) -> None:
+        """This attempt made the account (by ``job_id``): keep it alone, as the proof for later runs."""
+        attempt.job_id = job_id or attempt.job_id
+        self._write([attempt])
+
     def forget(self, attempt: Attempt) -> None:
         """Its outcome was seen and created nothing: it proves nothing any more."""
         self._forgotten.append(attempt)
@@ -92,3 +98,42 @@ class Journal:
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
         tmp.replace(self.path)
+
+
+# -- creates not yet confirmed to Terraform --------------------------------------
+# Terraform records an instance before its provisioners run and may persist that
+# record; a run killed in mid-provisioning then leaves an account in its state that
+# was never made.  The add step marks the account pending; the replay step, once it
+# has reported success to Terraform, removes the mark.  At the next synth the
+# construct finds marks left behind, counts them into the account's generation,
+# and the changed generation makes Terraform replace (so re-create) the account.
+
+
+def _safe(zone: str, cluster: str, user: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{zone}-{cluster}-{user}")
+
+
+def mark_pending(directory: Path, zone: str, cluster: str, user: str) -> Path:
+    path = directory / "pending" / _safe(zone, cluster, user)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.write_text(f"{time.time():.3f}\n", encoding="utf-8")
+    return path
+
+
+def generation(directory: Path, zone: str, cluster: str, user: str) -> int:
+    """The account's generation; a pending mark left by an unfinished create adds one (once)."""
+    key = _safe(zone, cluster, user)
+    counts_file = directory / "generations.json"
+    try:
+        counts = {str(k): int(v) for k, v in json.loads(counts_file.read_text(encoding="utf-8")).items()}
+    except (OSError, ValueError, AttributeError):
+        counts = {}
+    mark = directory / "pending" / key
+    if mark.exists():
+        counts[key] = counts.get(key, 0) + 1
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = counts_file.with_name(f"{counts_file.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(counts, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(counts_file)
+        mark.unlink(missing_ok=True)
+    return counts.get(key, 0)
