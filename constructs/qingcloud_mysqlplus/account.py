@@ -14,6 +14,7 @@ construct path.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections.abc import Sequence
@@ -24,24 +25,26 @@ from typing import Any
 from cdktf import App, DataResource, TerraformLocal, TerraformStack, TerraformVariable, Token
 from constructs import Construct
 
+from .client import DEFAULT_ENDPOINT, Endpoint
 from .journal import generation
 from .rules import (
     ALL_DATABASES,
     ALL_HOSTS,
     AccountRuleError,
     Privilege,
+    check_cluster_id,
     check_database,
     check_privilege_scope,
     check_user,
+    check_zone,
     normalize_host,
     normalize_privilege,
     normalize_ssl,
+    shown,
 )
 
 BLOCK_ID = "qingcloud_mysqlplus_accounts"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-CLUSTER_ID = re.compile(r"cl-[a-z0-9]+")
-ZONE = re.compile(r"[a-z0-9-]+")
 STATUS_DIR = ".qingcloud-mysqlplus"
 # Beside the stack's cdk.tf.json (cdktf synth keeps it): creates whose outcome went unseen,
 # so the next deploy can prove an account it meets is this stack's own.
@@ -162,12 +165,15 @@ class MysqlPlusAccount(Construct):
                 raise fail(str(err)) from None
 
         literal_user = None if _unresolved(user) else checked(check_user, user)
-        literal_cluster = None if _unresolved(cluster_id) else cluster_id
-        if literal_cluster is not None and not (isinstance(cluster_id, str) and CLUSTER_ID.fullmatch(cluster_id)):
-            raise fail(f"cluster_id: received {cluster_id!r}; expected a cluster id such as cl-ouhutv70")
-        if not _unresolved(zone) and not (isinstance(zone, str) and ZONE.fullmatch(zone)):
-            raise fail(f"zone: received {zone!r}; expected a lower-case zone such as sh1a or pek3a")
-        host_value = host if isinstance(host, str) or _unresolved(host) else list(host)
+        literal_cluster = None if _unresolved(cluster_id) else checked(check_cluster_id, cluster_id)
+        if not _unresolved(zone) and not (isinstance(zone, str) and zone == checked(check_zone, zone)):
+            raise fail(f"zone: received {shown(zone)}; expected a lower-case zone such as sh1a or pek3a")
+        if isinstance(host, (list, tuple)) and all(isinstance(h, str) for h in host):
+            host_value: Any = list(host)
+        elif isinstance(host, str) or _unresolved(host):
+            host_value = host
+        else:
+            raise fail(f"host: received {shown(host)}; expected '%' or IPv4 addresses/subnets, as a list or ';'-joined")
         if isinstance(host_value, list) and any(_unresolved(h) for h in host_value):
             host_value = ";".join(host_value)  # Terraform joins it; the bridge checks it
         else:
@@ -191,12 +197,25 @@ class MysqlPlusAccount(Construct):
                 "at deploy time, or password_env='NAME' to have the bridge read $NAME"
             )
         if password_env is not None and not (isinstance(password_env, str) and ENV_NAME.fullmatch(password_env)):
-            raise fail(f"password_env: received {password_env!r}; expected an environment variable name")
+            raise fail(f"password_env: received {shown(password_env)}; expected an environment variable name")
         if isinstance(password_version, bool) or not isinstance(password_version, int) or password_version < 1:
-            raise fail(f"password_version: received {password_version!r}; expected a whole number from 1")
-        if isinstance(timeout_seconds, bool) or not isinstance(timeout_seconds, (int, float)) or timeout_seconds <= 0:
-            raise fail(f"timeout_seconds: received {timeout_seconds!r}; expected a positive number")
+            raise fail(f"password_version: received {shown(password_version)}; expected a whole number from 1")
+        if (
+            isinstance(timeout_seconds, bool)
+            or not isinstance(timeout_seconds, (int, float))
+            or not math.isfinite(timeout_seconds)
+            or timeout_seconds <= 0
+        ):
+            raise fail(f"timeout_seconds: received {shown(timeout_seconds)}; expected a positive number")
 
+        for name, flag in (("keep_on_destroy", keep_on_destroy), ("replace_existing", replace_existing)):
+            if not isinstance(flag, bool):
+                raise fail(f"{name}: received {shown(flag)}; expected True or False")
+        if endpoint is not None and not _unresolved(endpoint):
+            try:
+                Endpoint.parse(endpoint) if isinstance(endpoint, str) else Endpoint.parse("")
+            except ValueError:
+                raise fail(f"endpoint: received {shown(endpoint)}; expected a URL such as {DEFAULT_ENDPOINT}") from None
         key = f"{literal_cluster}/{literal_user}" if literal_cluster and literal_user else where
         literal_zone = None if _unresolved(zone) else zone
         gen = 0

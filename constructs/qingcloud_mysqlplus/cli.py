@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import os
 import shlex
 import signal
@@ -37,7 +38,15 @@ from .client import (
 from .cluster_lock import cluster_lock
 from .journal import Journal, default_journal_dir, mark_pending
 from .ownership import find_own_job, jobs_before
-from .rules import AccountRuleError, AccountSpec, check_account, check_del, check_password
+from .rules import (
+    AccountRuleError,
+    AccountSpec,
+    check_account,
+    check_cluster_id,
+    check_del,
+    check_password,
+    check_zone,
+)
 from .settings import SettingsError, resolve
 
 PROG = "qingcloud-mysqlplus"
@@ -199,7 +208,7 @@ def _number(values: Mapping[str, object], key: str, default: float) -> float:
         number = float(str(raw))
     except ValueError:
         number = -1.0
-    if number <= 0:
+    if not math.isfinite(number) or number <= 0:
         raise UsageError(f"{key.replace('_', '-')}: received {str(raw)[:20]!r}; expected a positive number of seconds")
     return number
 
@@ -460,6 +469,9 @@ def run_command(
                 env = next(o.env for o in options if o.flag == f"--{required}")
                 raise UsageError(f"no {required}: pass --{required} or set {env}")
         try:
+            values["cluster"] = check_cluster_id(values["cluster"])
+            if values.get("zone"):
+                values["zone"] = check_zone(values["zone"])
             if command == "add-user":
                 spec = check_account(values["user"], values["host"] or "%", values["database"] or "*",
                                      values["priv"] or "StandardAccount", bool(values["ssl"]))  # fmt: skip

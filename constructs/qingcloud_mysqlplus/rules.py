@@ -62,6 +62,23 @@ def shown(value: object) -> str:
     return text
 
 
+CLUSTER_ID = re.compile(r"cl-[a-z0-9]{1,32}")
+ZONE = re.compile(r"[a-z0-9-]{1,32}")
+
+
+def check_cluster_id(value: object) -> str:
+    if isinstance(value, str) and CLUSTER_ID.fullmatch(value):
+        return value
+    raise AccountRuleError("cluster_id", shown(value), "a cluster id such as cl-ouhutv70")
+
+
+def check_zone(value: object) -> str:
+    """Zones are lower case on the wire (sh1a, pek3a); upper case is accepted and lowered."""
+    if isinstance(value, str) and ZONE.fullmatch(value.lower()):
+        return value.lower()
+    raise AccountRuleError("zone", shown(value), "a zone such as sh1a or pek3a")
+
+
 def check_user(value: object) -> str:
     expected = "2 to 26 characters of A-Z a-z 0-9 _"
     if not isinstance(value, str):
