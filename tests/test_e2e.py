@@ -95,24 +95,3 @@ def test_deploy_change_rotate_remove_destroy(project: Project, mariadb: MariaDB)
 
     hits = scan(project)
     assert hits == [], hits
-
-
-def test_failed_create_is_shown_and_nothing_else_changes(project: Project, mariadb: MariaDB) -> None:
-    with mariadb.connect() as conn, conn.cursor() as cur:
-        cur.execute("CREATE USER IF NOT EXISTS 'taken'@'%' IDENTIFIED BY 'x'")
-    try:
-        project.write([{"id": "ok", "user": "app_rw"}, {"id": "taken", "user": "taken"}])
-        result = project.cdktf("deploy", ok=False)
-        assert result.returncode != 0
-        text = result.stdout + result.stderr
-        assert "taken already exists on cl-test0001 and nothing shows this stack created it" in text
-        assert set(project.sim.accounts()) == {"app_rw"}
-        assert server_hosts(mariadb, "taken") == {"%"}  # the stranger's account is untouched
-        project.write([{"id": "ok", "user": "app_rw"}])
-        project.cdktf("destroy")
-        assert project.sim.accounts() == {}
-        assert server_hosts(mariadb, "taken") == {"%"}
-        assert scan(project) == []
-    finally:
-        with mariadb.connect() as conn, conn.cursor() as cur:
-            cur.execute("DROP USER IF EXISTS 'taken'@'%'")
