@@ -278,6 +278,7 @@ HOSTILE = {
     "user": "u$(touch {marker})",
     "host": "10.0.0.1;`touch {marker}`",
     "database": "db'; DROP USER root; -- \n" + "ü" * 300,
+    "endpoint": "http://x$(touch {marker})/iaas/",
 }
 
 
@@ -286,7 +287,6 @@ def test_hostile_values_reach_no_shell_and_no_sql(
 ) -> None:
     marker = tmp_path / "pwned"
     accounts = [{"id": f"h-{prop}", "user": f"hostile_{prop}", "from_variables": [prop]} for prop in HOSTILE]
-    accounts.append({"id": "h-endpoint", "user": "hostile_ep", "endpoint": f"http://x$(touch {marker})/iaas/"})
     project.write(accounts)
     for prop, value in HOSTILE.items():
         project.extra_env[f"TF_VAR_v_h_{prop}_{prop}"] = value.format(marker=marker)

@@ -108,6 +108,10 @@ def test_literal_password_is_refused_without_echo() -> None:
         ({"password_version": 0}, "password_version"),
         ({"timeout_seconds": -1}, "timeout_seconds"),
         ({"password_env": "NOT A NAME"}, "password_env"),
+        ({"endpoint": "http://x$(touch /tmp/p)/iaas/"}, "endpoint: received 'http://x$(touch"),
+        ({"timeout_seconds": float("nan")}, "timeout_seconds"),
+        ({"keep_on_destroy": "yes"}, "keep_on_destroy: received 'yes'; expected True or False"),
+        ({"host": None}, "host: received None"),
     ],
 )
 def test_validation_names_the_construct(props: dict[str, Any], says: str) -> None:
