@@ -110,7 +110,8 @@ def test_fault_outlasting_the_deadline_then_convergence(
         declared = [a["user"] for a in accounts]
         found = server_users(mariadb)
         cause = re.search(r"within (\d+ s) \(last: ([^)]*)", lines[0])
-        why = f"{cause.group(2)[:28]} for {cause.group(1)}" if cause else lines[0].split(": failed: ")[1][:40]
+        last = re.sub(r"(to )?127\.0\.0\.1:\d+ ", "", cause.group(2)) if cause else ""
+        why = f"{last.split(' (')[0][:30]}, {cause.group(1)}" if cause else lines[0].split(": failed: ")[1][:40]
         result = f"failed, 1 line ({why}); next deploy exit {converged.returncode}"
         reliability(scenario, faults, result, declared, found, len(scan(project)))
         assert converged.returncode == 0, output(converged)[-3000:]
