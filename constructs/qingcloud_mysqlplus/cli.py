@@ -36,7 +36,7 @@ from .client import (
     QingCloudError,
 )
 from .cluster_lock import cluster_lock
-from .journal import Journal, default_journal_dir, mark_pending
+from .journal import Journal, default_journal_dir, write_json
 from .ownership import find_own_job, jobs_before
 from .rules import (
     AccountRuleError,
@@ -422,11 +422,7 @@ def main(
     code = run_command(args, environ, stdin or sys.stdin, recorder, notes)
     lines = [line for line in recorder.getvalue().splitlines() if line.strip()]
     last = lines[-1] if lines else f"{PROG}: finished without a message"
-    path = Path(status_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"exit": code, "last": last, **notes}), encoding="utf-8")
-    tmp.replace(path)
+    write_json(Path(status_file), {"exit": code, "last": last, **notes})
     return code
 
 
@@ -509,7 +505,7 @@ def run_command(
         journal = Journal(journal_dir, settings.zone, str(values["cluster"]), spec.user)
         run = Run(client, str(values["cluster"]), spec, deadline, report, journal)
         if command == "add-user" and notes is not None:
-            notes["pending"] = str(mark_pending(journal_dir, settings.zone, run.cluster, spec.user))
+            notes["pending"] = str(journal.mark_pending())
         signal.signal(signal.SIGTERM, _on_signal)
         lock_dir = Path(str(values["lock_dir"])) if values["lock_dir"] else None
         with cluster_lock(settings.zone, run.cluster, deadline, lock_dir,

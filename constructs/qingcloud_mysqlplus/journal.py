@@ -23,6 +23,18 @@ from typing import Any
 MAX_ATTEMPTS = 20
 
 
+def write_json(path: Path, data: Any) -> None:
+    """Replace ``path`` in one step, so a reader (or a killed writer) never sees half a file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _safe(zone: str, cluster: str, user: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{zone}-{cluster}-{user}")
+
+
 def default_journal_dir() -> Path:
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "qingcloud-mysqlplus" / "journal"
@@ -44,11 +56,10 @@ class Journal:
     """The attempts for one account (zone, cluster, user), in one JSON file."""
 
     def __init__(self, directory: Path, zone: str, cluster: str, user: str) -> None:
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{zone}-{cluster}-{user}")
+        self.key = _safe(zone, cluster, user)
         self.directory = directory
-        self.path = directory / f"{safe}.json"
+        self.path = directory / f"{self.key}.json"
         self.run = f"{os.getpid()}-{time.time():.6f}"
-        self._forgotten: list[Attempt] = []
 
     def attempts(self) -> list[Attempt]:
         try:
@@ -66,13 +77,14 @@ class Journal:
         return attempt
 
     def update(self, attempt: Attempt, *, job_id: str | None = None, finished: bool = False) -> None:
+        """Rewrite a recorded attempt; one forgotten (or cleared) since stays gone."""
         if job_id:
             attempt.job_id = job_id
         if finished:
             attempt.until = time.time()
-        if any(a is attempt for a in self._forgotten):
-            return
-        self._write([*self._others(attempt), attempt][-MAX_ATTEMPTS:])
+        recorded = self.attempts()
+        if any(_same(a, attempt) for a in recorded):
+            self._write([attempt if _same(a, attempt) else a for a in recorded])
 
     def settle(self, attempt: Attempt, job_id: str | None = None) -> None:
         """This attempt made the account (by ``job_id``): keep it alone, as the proof for later runs."""
@@ -81,23 +93,26 @@ class Journal:
 
     def forget(self, attempt: Attempt) -> None:
         """Its outcome was seen and created nothing: it proves nothing any more."""
-        self._forgotten.append(attempt)
-        self._write(self._others(attempt))
+        self._write([a for a in self.attempts() if not _same(a, attempt)])
 
-    def _others(self, attempt: Attempt) -> list[Attempt]:
-        return [a for a in self.attempts() if (a.sent, a.run) != (attempt.sent, attempt.run)]
+    def mark_pending(self) -> Path:
+        """Mark this account's create as not yet confirmed to Terraform (see below)."""
+        path = self.directory / "pending" / self.key
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.write_text(f"{time.time():.3f}\n", encoding="utf-8")
+        return path
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
 
     def _write(self, attempts: list[Attempt]) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not attempts:
             return self.clear()
-        body: dict[str, Any] = {"attempts": [asdict(a) for a in attempts]}
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
-        tmp.replace(self.path)
+        write_json(self.path, {"attempts": [asdict(a) for a in attempts]})
+
+
+def _same(a: Attempt, b: Attempt) -> bool:
+    return (a.sent, a.run) == (b.sent, b.run)
 
 
 # -- creates not yet confirmed to Terraform --------------------------------------
@@ -107,17 +122,6 @@ class Journal:
 # has reported success to Terraform, removes the mark.  At the next synth the
 # construct finds marks left behind, counts them into the account's generation,
 # and the changed generation makes Terraform replace (so re-create) the account.
-
-
-def _safe(zone: str, cluster: str, user: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{zone}-{cluster}-{user}")
-
-
-def mark_pending(directory: Path, zone: str, cluster: str, user: str) -> Path:
-    path = directory / "pending" / _safe(zone, cluster, user)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.write_text(f"{time.time():.3f}\n", encoding="utf-8")
-    return path
 
 
 def generation(directory: Path, zone: str, cluster: str, user: str) -> int:
@@ -131,9 +135,6 @@ def generation(directory: Path, zone: str, cluster: str, user: str) -> int:
     mark = directory / "pending" / key
     if mark.exists():
         counts[key] = counts.get(key, 0) + 1
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = counts_file.with_name(f"{counts_file.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(counts, indent=1, sort_keys=True), encoding="utf-8")
-        tmp.replace(counts_file)
+        write_json(counts_file, counts)
         mark.unlink(missing_ok=True)
     return counts.get(key, 0)
