@@ -112,6 +112,7 @@ def test_literal_password_is_refused_without_echo() -> None:
         ({"timeout_seconds": float("nan")}, "timeout_seconds"),
         ({"keep_on_destroy": "yes"}, "keep_on_destroy: received 'yes'; expected True or False"),
         ({"host": None}, "host: received None"),
+        ({"user": float("nan")}, "user: received a float"),  # once stopped jsii's Node kernel
     ],
 )
 def test_validation_names_the_construct(props: dict[str, Any], says: str) -> None:

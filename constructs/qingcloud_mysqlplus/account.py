@@ -211,11 +211,8 @@ class MysqlPlusAccount(Construct):
         for name, flag in (("keep_on_destroy", keep_on_destroy), ("replace_existing", replace_existing)):
             if not isinstance(flag, bool):
                 raise fail(f"{name}: received {shown(flag)}; expected True or False")
-        if endpoint is not None and not _unresolved(endpoint):
-            try:
-                Endpoint.parse(endpoint) if isinstance(endpoint, str) else Endpoint.parse("")
-            except ValueError:
-                raise fail(f"endpoint: received {shown(endpoint)}; expected a URL such as {DEFAULT_ENDPOINT}") from None
+        if endpoint is not None and not _unresolved(endpoint) and not _parses(endpoint):
+            raise fail(f"endpoint: received {shown(endpoint)}; expected a URL such as {DEFAULT_ENDPOINT}")
         key = f"{literal_cluster}/{literal_user}" if literal_cluster and literal_user else where
         literal_zone = None if _unresolved(zone) else zone
         gen = 0
@@ -255,8 +252,30 @@ def _journal_at_synth(account: Construct) -> Path:
     return Path(App.of(stack).outdir) / "stacks" / stack.node.id / JOURNAL_DIR
 
 
+def _parses(endpoint: object) -> bool:
+    """Whether the bridge would accept this endpoint (same parser)."""
+    try:
+        return isinstance(endpoint, str) and bool(Endpoint.parse(endpoint))
+    except ValueError:
+        return False
+
+
 def _unresolved(value: Any) -> bool:
+    """Whether ``value`` is a token.  A NaN or infinity is never one, and sent over jsii
+    it would stop the Node kernel (JSON has no NaN), so it is not asked."""
+    if not _carriable(value):
+        return False
     return bool(Token.is_unresolved(value))
+
+
+def _carriable(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_carriable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_carriable(item) for item in value.values())
+    return True
 
 
 def _register(registry: _Registry, entry: _Entry, fail: Any) -> None:
