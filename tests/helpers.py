@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from qingcloud_mysqlplus.sim.faults import Fault
-from qingcloud_mysqlplus.sim.mariadb import MariaDB, mariadb_binaries, private_mariadb  # noqa: F401 - re-exported
 from qingcloud_mysqlplus.sim.server import serving
+from qingcloud_mysqlplus.testing.mariadb import MariaDB, mariadb_binaries, private_mariadb  # noqa: F401 - re-exported
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from e2e_project import reset_server
 from helpers import ACCESS_KEY, CLUSTER, SECRET_KEY, ZONE, MariaDB, Sim, running_sim
 from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password
-from qingcloud_mysqlplus.account import MysqlPlusAccountError
-from qingcloud_mysqlplus.cli import main
+from qingcloud_mysqlplus.bridge.main import main
+from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
 from qingcloud_mysqlplus.rules import AccountSpec
 from qingcloud_mysqlplus.sim.backends import MySQLBackend
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from helpers import ACCESS_KEY, CLUSTER, SECRET_KEY, ZONE, Sim, running_sim
 from qingcloud_mysqlplus import MysqlPlusAccount
-from qingcloud_mysqlplus.account import MysqlPlusAccountError
-from qingcloud_mysqlplus.client import ApiError, Backoff, Client, Deadline
+from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
+from qingcloud_mysqlplus.qingcloud.client import ApiError, Backoff, Client, Deadline
 
 NAMES = st.one_of(
     st.from_regex(r"[A-Za-z0-9_]{1,28}", fullmatch=True),

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from qingcloud_mysqlplus.signing import canonical_query, encode, flatten, sign, signature, string_to_sign, verify
+from qingcloud_mysqlplus.qingcloud.signing import (
+    canonical_query,
+    encode,
+    flatten,
+    sign,
+    signature,
+    string_to_sign,
+    verify,
+)
 
 VECTOR_PARAMS = {
     "action": "RunInstances",

@@ -9,8 +9,8 @@ from qingcloud.iaas.connection import APIConnection
 from qingcloud.misc.utils import wait_job
 
 from helpers import ACCESS_KEY, CANARY_PASSWORD, CLUSTER, SECRET_KEY, ZONE, Sim
-from qingcloud_mysqlplus.client import Client, Deadline
-from qingcloud_mysqlplus.signing import sign
+from qingcloud_mysqlplus.qingcloud.client import Client, Deadline
+from qingcloud_mysqlplus.qingcloud.signing import sign
 
 
 def connect(sim: Sim, secret: str = SECRET_KEY) -> APIConnection:

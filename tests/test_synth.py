@@ -11,7 +11,7 @@ from cdktf import App, TerraformStack, TerraformVariable
 
 from helpers import CANARY_PASSWORD
 from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password
-from qingcloud_mysqlplus.account import BLOCK_ID, MysqlPlusAccountError
+from qingcloud_mysqlplus.cdk.account import BLOCK_ID, MysqlPlusAccountError
 
 
 def new_stack() -> TerraformStack:

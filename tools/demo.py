@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from qingcloud_mysqlplus.sim.mariadb import MariaDB, mariadb_binaries, private_mariadb
+from qingcloud_mysqlplus.testing.mariadb import MariaDB, mariadb_binaries, private_mariadb
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER, ZONE = "cl-demo0001", "sh1a"

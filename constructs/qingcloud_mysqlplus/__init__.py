@@ -14,12 +14,12 @@ __version__ = "0.1.0"
 __all__ = ["AccountRuleError", "MysqlPlusAccount", "Privilege", "__version__", "ephemeral_password"]
 
 if TYPE_CHECKING:
-    from .account import MysqlPlusAccount, ephemeral_password
+    from .cdk.account import MysqlPlusAccount, ephemeral_password
 
 
 def __getattr__(name: str) -> Any:
     if name in ("MysqlPlusAccount", "ephemeral_password"):
-        from . import account
+        from .cdk import account
 
         return getattr(account, name)
     raise AttributeError(f"module 'qingcloud_mysqlplus' has no attribute {name!r}")

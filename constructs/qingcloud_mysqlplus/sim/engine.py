@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..qingcloud.signing import timestamp
 from ..rules import AccountRuleError, AccountSpec, check_account, check_del, check_password
-from ..signing import timestamp
 from .backends import AccountConflict, Backend
 from .faults import JOB_KINDS, Faults
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..signing import TIME_FORMAT, verify
+from ..qingcloud.signing import TIME_FORMAT, verify
 from .backends import MemoryBackend, MySQLBackend
 from .engine import Cluster, Engine, SimError
 from .faults import REQUEST_KINDS, Fault, Faults

@@ -26,8 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from . import __version__
-from .client import (
+from .. import __version__
+from ..qingcloud.client import (
     ApiError,
     Client,
     Deadline,
@@ -35,10 +35,8 @@ from .client import (
     JobFailed,
     QingCloudError,
 )
-from .cluster_lock import cluster_lock
-from .journal import Journal, default_journal_dir, write_json
-from .ownership import find_own_job, jobs_before
-from .rules import (
+from ..qingcloud.settings import SettingsError, resolve
+from ..rules import (
     AccountRuleError,
     AccountSpec,
     check_account,
@@ -47,7 +45,9 @@ from .rules import (
     check_password,
     check_zone,
 )
-from .settings import SettingsError, resolve
+from .journal import Journal, default_journal_dir, write_json
+from .lock import cluster_lock
+from .ownership import find_own_job, jobs_before
 
 PROG = "qingcloud-mysqlplus"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .client import Deadline, DeadlineExceeded
+from ..qingcloud.client import Deadline, DeadlineExceeded
 
 
 def default_lock_dir() -> Path:

@@ -25,9 +25,9 @@ from typing import Any
 from cdktf import App, DataResource, TerraformLocal, TerraformStack, TerraformVariable, Token
 from constructs import Construct
 
-from .client import DEFAULT_ENDPOINT, Endpoint
-from .journal import generation
-from .rules import (
+from ..bridge.journal import generation
+from ..qingcloud.client import DEFAULT_ENDPOINT, Endpoint
+from ..rules import (
     ALL_DATABASES,
     ALL_HOSTS,
     AccountRuleError,
@@ -81,7 +81,9 @@ def bridge_interpreter() -> list[str]:
     uninstalled checkout works too.  Nothing of cdktf is imported there.
     """
     root = str(Path(__file__).resolve().parent.parent)
-    code = f"import sys; sys.path.insert(0, {root!r}); from qingcloud_mysqlplus.cli import main; sys.exit(main())"
+    code = (
+        f"import sys; sys.path.insert(0, {root!r}); from qingcloud_mysqlplus.bridge.main import main; sys.exit(main())"
+    )
     return [sys.executable, "-c", code]
 
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .client import FINAL_JOB_STATUSES, Client, Deadline, QingCloudError, job_request
+from ..qingcloud.client import FINAL_JOB_STATUSES, Client, Deadline, QingCloudError, job_request
+from ..qingcloud.signing import TIME_FORMAT
 from .journal import Attempt
-from .signing import TIME_FORMAT
 
 # A job without an id of ours counts only if the cluster stamps it no later than
 # when we gave up (by this machine's clock; stamps are whole seconds, rounded

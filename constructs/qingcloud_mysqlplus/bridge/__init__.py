@@ -1,0 +1,1 @@
+"""The bridge that Terraform's local-exec runs: parse, decide from evidence, report."""

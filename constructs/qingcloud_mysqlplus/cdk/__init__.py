@@ -1,0 +1,1 @@
+"""The CDK constructs: the only layer that imports cdktf (or cdktn)."""

@@ -1,0 +1,1 @@
+"""QingCloud IaaS API: signing, endpoint, credentials, errors, retries and the client."""
