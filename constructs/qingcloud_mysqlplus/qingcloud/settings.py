@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .client import DEFAULT_ENDPOINT, Endpoint
+from .endpoint import DEFAULT_ENDPOINT, Endpoint
 
 DEFAULT_CONFIG = "~/.qingcloud/config.yaml"
 

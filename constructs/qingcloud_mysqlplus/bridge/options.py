@@ -1,0 +1,198 @@
+"""argv and environment to one checked request.  Bad input raises :class:`UsageError`; nothing is sent.
+
+Every flag also reads an environment variable (see ``contract``), so
+local-exec passes values without a shell line to escape.  The password
+comes only from the environment or standard input, never from argv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from .. import __version__
+from ..qingcloud.settings import Settings, SettingsError, resolve
+from ..rules import (
+    AccountRuleError,
+    AccountSpec,
+    check_account,
+    check_cluster_id,
+    check_del,
+    check_password,
+    check_zone,
+)
+from . import contract as c
+
+DEFAULT_TIMEOUT, DEFAULT_HTTP_TIMEOUT = 600.0, 20.0
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+EPILOG = f"""\
+exit codes:
+  0  done (del-user of an account the cluster's job history shows is not there is done too)
+  1  the API or the job failed, or the deadline passed
+  2  bad input or configuration; nothing was sent
+  130 interrupted (SIGINT/SIGTERM); a submitted job may still finish
+
+password: from ${c.PASSWORD}, from the variable named by --password-env,
+or from --password-stdin; never from the command line.
+credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
+QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
+Every flag below also reads the variable named in its help.
+"""
+
+
+class UsageError(Exception):
+    """Bad input or configuration: exit 2, nothing sent.  ``about`` names the account once it is known."""
+
+    about = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    command: str  # add-user | del-user
+    cluster: str
+    spec: AccountSpec
+    settings: Settings
+    password: str  # "" for del-user; never printed
+    timeout: float
+    http_timeout: float
+    method: str
+    quiet: bool
+    lock_dir: str | None
+    keep: bool = False
+    replace_existing: bool = False
+    restart_proxies: bool = False
+
+    def __repr__(self) -> str:  # never the password
+        return f"Request({self.command} {self.spec.label} on {self.cluster})"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog=c.PROG, description="Add or delete a QingCloud MySQL Plus account and "
+                                     "wait for the job.", epilog=EPILOG, formatter_class=formatter)  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"{c.PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, options, summary in (("add-user", c.COMMON + c.ADD_ONLY, "create an account (add_user)"),
+                                   ("del-user", c.COMMON + c.DEL_ONLY, "delete an account (del_user)")):  # fmt: skip
+        sub = commands.add_parser(name, help=summary, description=summary, epilog=EPILOG, formatter_class=formatter)
+        for opt in options:
+            if opt.boolean:
+                sub.add_argument(
+                    opt.flag, action="store_const", const=True, default=None, help=f"{opt.help} [${opt.env}]"
+                )
+            else:
+                sub.add_argument(opt.flag, default=None, help=f"{opt.help} [${opt.env}]")
+        if name == "add-user":
+            sub.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    replay = commands.add_parser("replay", help="print what an earlier run wrote to its --status-file and exit "
+                                 "with its code", description="Terraform hides a provisioner's output when its "
+                                 "configuration holds an ephemeral value (the password); the construct runs this "
+                                 "next, without the secret, so the result shows.")  # fmt: skip
+    replay.add_argument("--status-file", default=None, help=f"the file [${c.STATUS_FILE}]")
+    return parser
+
+
+def option_values(
+    args: argparse.Namespace, options: Sequence[c.Option], environ: Mapping[str, str]
+) -> dict[str, object]:
+    """Each option from its flag, else its environment variable."""
+    values: dict[str, object] = {}
+    for opt in options:
+        value = getattr(args, opt.key)
+        raw = environ.get(opt.env) if value is None else None
+        if raw is not None and opt.boolean:
+            word = raw.strip().lower()
+            if word not in c.TRUE_WORDS | c.FALSE_WORDS:
+                raise UsageError(f"{opt.env}: received {raw[:20]!r}; expected 1/0, true/false or yes/no")
+            value = word in c.TRUE_WORDS
+        elif raw is not None:
+            value = raw
+        values[opt.key] = value
+    return values
+
+
+def number(values: Mapping[str, object], key: str, default: float) -> float:
+    raw = values.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        seconds = float(str(raw))
+    except ValueError:
+        seconds = -1.0
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"{key.replace('_', '-')}: received {str(raw)[:20]!r}; expected a positive number of seconds")
+    return seconds
+
+
+def text(values: Mapping[str, object], key: str) -> str | None:
+    value = values.get(key)
+    return None if value in (None, "") else str(value)
+
+
+def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mapping[str, str], stdin: TextIO) -> str:
+    if from_stdin:
+        password, source = stdin.readline().rstrip("\r\n"), "standard input"
+    else:
+        name = text(values, "password_env") or c.PASSWORD
+        if not ENV_NAME.fullmatch(name):
+            raise UsageError(f"password-env: received {name[:20]!r}; expected an environment variable name")
+        if name not in environ:
+            raise UsageError(
+                f"no password: set {name} or use --password-stdin (it is never read from the command line)"
+            )
+        password, source = environ[name], f"${name}"
+    try:
+        return check_password(password)
+    except AccountRuleError as err:
+        raise UsageError(f"{err} (from {source})") from None
+
+
+def account(command: str, values: Mapping[str, object]) -> tuple[str, AccountSpec]:
+    """The checked cluster id and account; the zone is checked too when given."""
+    for required, env in (("cluster", c.CLUSTER), ("user", c.USER)):
+        if not values.get(required):
+            raise UsageError(f"no {required}: pass --{required} or set {env}")
+    try:
+        cluster = check_cluster_id(values["cluster"])
+        if values.get("zone"):
+            check_zone(values["zone"])
+        host = text(values, "host") or "%"
+        if command == "del-user":
+            return cluster, check_del(values["user"], host)
+        return cluster, check_account(values["user"], host, text(values, "database") or "*",
+                                      text(values, "priv") or "StandardAccount", bool(values["ssl"]))  # fmt: skip
+    except AccountRuleError as err:
+        raise UsageError(str(err)) from None
+
+
+def parse_request(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Request:
+    command = str(args.command)
+    values = option_values(args, c.COMMON + (c.ADD_ONLY if command == "add-user" else c.DEL_ONLY), environ)
+    cluster, spec = account(command, values)
+    try:
+        return _checked(command, values, cluster, spec, args, environ, stdin)
+    except UsageError as err:
+        err.about = f"{spec.label} on {cluster}"
+        raise
+
+
+def _checked(command: str, values: Mapping[str, object], cluster: str, spec: AccountSpec,
+             args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Request:  # fmt: skip
+    password = read_password(values, args.password_stdin, environ, stdin) if command == "add-user" else ""
+    method = str(values["http_method"] or "POST").upper()
+    if method not in ("GET", "POST"):
+        raise UsageError(f"http-method: received {method[:10]!r}; expected GET or POST")
+    try:
+        settings = resolve(zone=text(values, "zone"), endpoint=text(values, "endpoint"),
+                           config_path=text(values, "config"), environ=environ)  # fmt: skip
+    except SettingsError as err:
+        raise UsageError(str(err)) from None
+    return Request(command, cluster, spec, settings, password, number(values, "timeout", DEFAULT_TIMEOUT),
+                   number(values, "http_timeout", DEFAULT_HTTP_TIMEOUT), method, bool(values["quiet"]),
+                   text(values, "lock_dir"), keep=bool(values.get("keep")),
+                   replace_existing=bool(values.get("replace_existing")),
+                   restart_proxies=bool(values.get("restart_proxies")))  # fmt: skip

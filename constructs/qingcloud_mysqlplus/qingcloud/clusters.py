@@ -1,0 +1,92 @@
+"""A cluster runs one job at a time: submit when it is idle, and wait for the job.
+
+QingCloud refuses an action on a cluster in a transition status with ret_code
+1400 ("resource [cl-x] is [updating], please try later"), and answers the
+same code to a key without rights.  The wording may be translated, so it is
+a hint only: the evidence is ``transition_status`` from DescribeClusters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from .client import Client
+from .errors import DENIED_OR_IN_TRANSITION, ApiError, DeadlineExceeded, JobFailed, PermissionDenied
+from .jobs import SUCCESSFUL, Job
+from .retry import Deadline, PollSchedule
+
+IDLE_POLL = 0.5  # seconds between looks at a cluster held by someone else's job
+IDLE_REFUSALS = 2  # 1400 while idle this many times in a row: a real denial
+Notice = Callable[[str], None]
+
+
+def submit(client: Client, cluster: str, service: str, params: Mapping[str, str], deadline: Deadline, *,
+           role: str = "maininstance", on_wait: Notice | None = None) -> str:  # fmt: skip
+    """RunClusterCustomService, sent again once the cluster is idle if another job held it; the job id."""
+    idle_refusals = 0
+    while True:
+        try:
+            return client.run_service(cluster, service, params, deadline, role)
+        except ApiError as err:
+            if err.ret_code != DENIED_OR_IN_TRANSITION:
+                raise
+            refusal = err
+        status = _transition(client, cluster, deadline, refusal)
+        if status:
+            wait_idle(client, cluster, deadline, status, on_wait)
+            idle_refusals = 0
+            continue
+        idle_refusals += 1  # idle when asked: the holding job may have just ended, or this is a denial
+        if idle_refusals >= IDLE_REFUSALS:
+            raise PermissionDenied(refusal.action, refusal.ret_code,
+                                   f"{refusal.message} (and {cluster} is idle, so this is a permission denial)")  # fmt: skip
+
+
+def _transition(client: Client, cluster: str, deadline: Deadline, refusal: ApiError) -> str:
+    try:
+        status = client.transition_status(cluster, deadline)
+    except ApiError as err:
+        if err.ret_code == DENIED_OR_IN_TRANSITION:
+            raise PermissionDenied(err.action, err.ret_code, err.message) from None
+        raise
+    if status is None:
+        raise PermissionDenied(refusal.action, refusal.ret_code, f"{refusal.message} ({cluster} is not listed)")
+    return status
+
+
+def wait_idle(client: Client, cluster: str, deadline: Deadline, status: str, on_wait: Notice | None = None) -> None:
+    """Look every IDLE_POLL seconds until the cluster's transition_status is empty."""
+    if on_wait:
+        on_wait(f"{cluster} is {status} (another job holds it); sending when it is idle")
+    while status:
+        if deadline.remaining() <= IDLE_POLL:
+            raise DeadlineExceeded(f"waiting for {cluster} to be idle", deadline.seconds, f"still {status}")
+        client.sleep(IDLE_POLL)
+        status = client.transition_status(cluster, deadline) or ""
+
+
+def wait_job(client: Client, job_id: str, deadline: Deadline, schedule: PollSchedule | None = None,
+             on_status: Notice | None = None) -> Job:  # fmt: skip
+    """Poll until the job is final; a job that did not succeed raises :class:`JobFailed`."""
+    start, status = deadline.clock(), "submitted"
+    for at in (schedule or PollSchedule()).times():
+        pause = start + at - deadline.clock()
+        if deadline.remaining() <= max(pause, 0.0):
+            raise DeadlineExceeded(f"job {job_id}", deadline.seconds, f"status {status}", job_id)
+        if pause > 0:
+            client.sleep(pause)
+        try:
+            found = [j for j in client.describe_jobs([job_id], deadline) if j.job_id == job_id]
+        except DeadlineExceeded as err:
+            raise DeadlineExceeded(f"job {job_id}", deadline.seconds, err.last_cause, job_id) from None
+        if not found:
+            continue  # not listed yet
+        job = found[0]
+        if job.status != status and on_status:
+            on_status(job.status)
+        status = job.status
+        if job.final:
+            if job.status != SUCCESSFUL:
+                raise JobFailed(job_id, job.status, job.error_codes)
+            return job
+    raise AssertionError("unreachable: the schedule never ends")
