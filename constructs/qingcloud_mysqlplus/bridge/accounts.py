@@ -62,6 +62,11 @@ def run_service(ctx: Context, service: str, params: Mapping[str, str], user: str
             if ours:
                 job_id = ours[0].job_id
                 break
+    return wait_for(ctx, service, job_id)
+
+
+def wait_for(ctx: Context, service: str, job_id: str) -> Job:
+    """Wait for a job, polling densely around when this cluster's jobs of the kind usually end."""
     ctx.current_job = job_id
     schedule = PollSchedule(expected=(ctx.expected or {}).get(service))
     job = wait_job(ctx.client, job_id, ctx.deadline, schedule,

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -22,6 +23,7 @@ from . import contract as c
 from .accounts import Context, Failure, Outcome, add, delete
 from .lock import cluster_lock
 from .options import Request, UsageError, build_parser, parse_request
+from .proxies import restart_proxies
 from .report import Reporter, hint, outcome_line, replay, write_status
 
 
@@ -92,9 +94,14 @@ def _work(request: Request, ctx: Context, report: Reporter) -> Outcome:
         report.note("waiting for another bridge on the same cluster")
 
     with cluster_lock(request.settings.zone, request.cluster, ctx.deadline, lock_dir, on_wait=waiting):
-        if request.command == "add-user":
-            return add(ctx, request.spec, request.password, request.replace_existing)
-        return delete(ctx, request.spec)
+        if request.command == "del-user":
+            return delete(ctx, request.spec)
+        outcome = add(ctx, request.spec, request.password, request.replace_existing)
+        if not request.restart_proxies:
+            return outcome
+        restarted = restart_proxies(ctx)
+        note = f"restarted proxies {', '.join(restarted)}" if restarted else "the cluster has no proxy node"
+        return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
 
 
 if __name__ == "__main__":

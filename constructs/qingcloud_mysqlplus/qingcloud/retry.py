@@ -115,10 +115,10 @@ class PollSchedule:
         """Seconds after submitting at which to poll, increasing."""
         at = self.first
         if self.expected is not None:
-            at = max(self.first, self.expected - 1.2)
-            while at < self.expected + self.window:
+            start, steps = max(self.first, self.expected - 1.2), 0
+            while (at := round(start + steps * self.dense, 6)) < self.expected + self.window:
                 yield at
-                at += self.dense
+                steps += 1
         interval = self.first if self.expected is None else self.dense
         while True:
             yield at

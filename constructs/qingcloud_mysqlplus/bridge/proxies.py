@@ -1,0 +1,41 @@
+"""Restart a cluster's proxy nodes after an account is added, so they know it.
+
+QingCloud's manual: proxy nodes see a new account only after a restart
+(custom service ``restart_node`` with the node's ``node_id``).  A restart
+interrupts the connections through that proxy, so it is opt-in
+(``restart_proxies``) and done one node at a time, each job waited for,
+within the account's deadline.  Assumed (the API pages are silent): the
+nodes are listed by DescribeClusterNodes with ``role`` "proxy", and
+``restart_node`` is sent with that role.
+"""
+
+from __future__ import annotations
+
+from ..qingcloud.clusters import submit
+from ..qingcloud.errors import AnswerLost
+from .accounts import Context, wait_for
+
+PROXY_ROLE = "proxy"
+
+
+def proxy_nodes(ctx: Context) -> list[str]:
+    nodes = ctx.client.cluster_nodes(ctx.cluster, ctx.deadline, role=PROXY_ROLE)
+    return sorted(str(n["node_id"]) for n in nodes if n.get("role") == PROXY_ROLE and n.get("node_id"))
+
+
+def restart_proxies(ctx: Context) -> list[str]:
+    """Restart each proxy node in turn; the ids restarted.  A lost answer is sent again:
+    a second restart of the same node is harmless, unlike a second account change."""
+    restarted = []
+    for node in proxy_nodes(ctx):
+        params = {"node_id": node}
+        while True:
+            try:
+                job_id = submit(ctx.client, ctx.cluster, "restart_node", params, ctx.deadline, role=PROXY_ROLE,
+                                on_wait=ctx.notice)  # fmt: skip
+                break
+            except AnswerLost as err:
+                ctx.notice(f"restart_node {node}: answer lost ({err}); sending again")
+        wait_for(ctx, "restart_node", job_id)
+        restarted.append(node)
+    return restarted

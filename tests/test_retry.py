@@ -1,0 +1,111 @@
+"""The client's failure classes, retry checkers and polling schedule, without real waiting."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from itertools import islice, pairwise
+
+import pytest
+
+from qingcloud_mysqlplus.qingcloud.client import Client
+from qingcloud_mysqlplus.qingcloud.errors import AnswerLost, ApiError, DeadlineExceeded, NotSent
+from qingcloud_mysqlplus.qingcloud.retry import Backoff, Deadline, PollSchedule, RetryContext, should_retry
+
+READ = "DescribeJobs"
+WRITE = "RunClusterCustomService"
+
+
+@pytest.mark.parametrize(
+    ("error", "idempotent", "retried"),
+    [
+        (NotSent("refused"), False, True),
+        (AnswerLost("dropped"), True, True),
+        (AnswerLost("dropped"), False, False),  # a write whose answer was lost: the evidence decides
+        (ApiError(WRITE, 5100, "busy"), False, True),
+        (ApiError(WRITE, 5000, "internal"), False, True),
+        (ApiError(WRITE, 5300, "updating"), False, True),
+        (ApiError(WRITE, 2500, "quota"), False, True),
+        (ApiError(WRITE, 1400, "PermissionDenied, resource [cl-x] is [updating], please try later"), False, False),
+        (ApiError(WRITE, 1200, "auth"), True, False),
+        (ApiError(WRITE, 1100, "bad"), True, False),
+        (ApiError(WRITE, 2110, "exists"), False, False),
+    ],
+)  # fmt: skip
+def test_retry_checkers(error: Exception, idempotent: bool, retried: bool) -> None:
+    assert should_retry(RetryContext(WRITE, 0, error, idempotent)) is retried  # type: ignore[arg-type]
+
+
+def test_quota_is_tried_a_few_times_only() -> None:
+    quota = ApiError(READ, 2500, "quota")
+    assert [should_retry(RetryContext(READ, n, quota, True)) for n in range(5)] == [True, True, True, False, False]
+
+
+def test_backoff_uses_the_random_it_is_given() -> None:
+    backoff = Backoff(base=0.25, cap=8.0, rand=lambda low, high: high)
+    assert [backoff.delay(n) for n in range(7)] == [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    low = Backoff(base=0.25, cap=8.0, rand=lambda low, high: low)
+    assert low.delay(3) == 0.125
+
+
+def test_polls_are_dense_around_the_expected_end_and_about_one_a_second() -> None:
+    times = list(islice(PollSchedule(expected=6.0).times(), 200))
+    before_end = [t for t in times if t <= 6.2]
+    assert before_end[0] == pytest.approx(4.8) and len(before_end) == 8  # nothing wasted before 4.8 s
+    assert max(b - a for a, b in pairwise(before_end)) == pytest.approx(0.2)
+    assert len(before_end) / 6.2 < 1.5
+    late = [b - a for a, b in pairwise(times) if a > 20]
+    assert late and max(late) == pytest.approx(2.0)  # a job far past its usual time is polled every 2 s
+
+
+def test_unknown_duration_starts_soon_and_grows() -> None:
+    times = list(islice(PollSchedule().times(), 12))
+    gaps = [b - a for a, b in pairwise(times)]
+    assert times[0] == 0.25 and gaps == sorted(gaps) and gaps[-1] == pytest.approx(2.0)
+
+
+@pytest.fixture
+def dropping_server() -> Iterator[int]:
+    """Accepts, reads the request, closes without an answer: the request may have been processed."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+
+
+def client_at(port: int, sleeps: list[float]) -> Client:
+    return Client(access_key="QYKEY", secret_key="Canary-Secret-Key-7f3a9", zone="sh1a",
+                  endpoint=f"http://127.0.0.1:{port}/iaas/", http_timeout=2, sleep=sleeps.append,
+                  backoff=Backoff(rand=lambda low, high: low))  # fmt: skip
+
+
+def test_a_refused_connection_was_never_sent_and_is_resent() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens once closed
+    sleeps: list[float] = []
+    with pytest.raises(DeadlineExceeded) as info:
+        client_at(port, sleeps).run_service("cl-x", "add_user", {"user": "u"}, Deadline(1.0))
+    assert "connection to 127.0.0.1" in str(info.value) and sleeps  # resent while the deadline allowed
+
+
+def test_a_dropped_answer_to_a_write_goes_to_the_caller_at_once(dropping_server: int) -> None:
+    sleeps: list[float] = []
+    client = client_at(dropping_server, sleeps)
+    with pytest.raises(AnswerLost):
+        client.run_service("cl-x", "add_user", {"user": "u"}, Deadline(30))
+    assert client.calls["RunClusterCustomService"] == 1 and sleeps == []
+    assert "Canary-Secret" not in repr(client)
