@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +18,13 @@ os.environ["PATH"] = os.pathsep.join(
 )
 os.environ.setdefault("TERRAFORM_BINARY_NAME", str(Path(sys.executable).parent / "terraform"))
 os.environ["CHECKPOINT_DISABLE"] = "1"
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Each xdist worker is a machine of its own: the bridges' per-cluster flocks of one
+    # worker's deploys must not make another worker's deploys wait (and miss deadlines).
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix=f"xdg-{os.environ['PYTEST_XDIST_WORKER']}-")
 
 from helpers import MariaDB, Sim, mariadb_binaries, private_mariadb, running_sim  # noqa: E402
+from qingcloud_mysqlplus.testing.postgres import Postgres, postgres_bindir, private_postgres  # noqa: E402
 
 
 @pytest.fixture
@@ -36,27 +43,47 @@ def mariadb() -> Iterator[MariaDB]:
         yield db
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A private PostgreSQL for Terraform's pg backend (one per xdist worker); tests make their own databases."""
+    if postgres_bindir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; CI must run the pg backend tests (make test installs it)")
+        pytest.skip("PostgreSQL is not installed (make test installs it when run as root)")
+    with private_postgres() as db:
+        yield db
+
+
 # -- the reliability table ----------------------------------------------------
 # Scenario tests record what they injected and what they found on the server;
-# the table is printed at the end of the run (``make reliability``).
+# the table is printed at the end of the run (``make reliability``).  Under
+# xdist a row is recorded in a worker process: it travels to the controller as
+# a user property of the test's report, and the controller collects it there.
 
+ROW_PROPERTY = "reliability_row"
 _ROWS: list[dict[str, str]] = []
 COLUMNS = ("scenario", "faults injected", "result", "accounts expected", "accounts found", "secret hits")
 
 
 @pytest.fixture
-def reliability() -> Callable[..., None]:
+def reliability(record_property: Callable[[str, object], None]) -> Callable[..., None]:
     def record(
         scenario: str, faults: str, result: str, expected: Iterable[str], found: Iterable[str], secret_hits: int
     ) -> None:
         want, got = sorted(expected), sorted(found)
-        _ROWS.append({
+        record_property(ROW_PROPERTY, json.dumps({
             "scenario": scenario, "faults injected": faults, "result": result,
             "accounts expected": f"{len(want)}", "accounts found": f"{len(got)}" + ("" if want == got else " (differ)"),
             "secret hits": str(secret_hits),
-        })  # fmt: skip
+        }))  # fmt: skip
 
     return record
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Runs in the controller (and in a run without xdist): one report per test phase; rows once, at teardown."""
+    if report.when == "teardown":
+        _ROWS.extend(json.loads(str(value)) for name, value in report.user_properties if name == ROW_PROPERTY)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -1,24 +1,38 @@
 """The end-to-end tests' stack: accounts read from the JSON file named by E2E_SPEC.
 
+Spec: {"cluster", "zone", "framework": "cdktf"|"cdktn", "backend": "local"|"pg",
+"accounts": [...]}.  The framework is imported before qingcloud_mysqlplus, as
+a user's app does, so the library binds to the one the app uses.  With
+"backend": "pg" the state is in PostgreSQL (PgBackend; connection string from
+PG_CONN_STR, as in a CI job).
+
 Each account: {"id", "user", "cluster", "host", "database", "privilege",
-"password_version", "timeout", "endpoint", "from_variables"}; its password is
-the ephemeral variable pw_<user>.  Props named in "from_variables" come from
-a plain Terraform variable v_<id>_<prop> instead (set by TF_VAR_... at deploy
-time), so their values are unknown at synth and checked by the bridge.
+"password_version", "timeout", "endpoint", "from_variables",
+"keep_on_destroy", "replace_existing", "restart_proxies"}; its password is
+the ephemeral variable pw_<user>.  The last three reach the construct only
+when present, so older constructs without them keep working.  Props named in
+"from_variables" come from a plain Terraform variable v_<id>_<prop> instead
+(set by TF_VAR_... at deploy time), so their values are unknown at synth and
+checked by the bridge.
 """
 
+import importlib
 import json
 import os
-
-from cdktf import App, TerraformStack, TerraformVariable
-
-from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password
 
 with open(os.environ["E2E_SPEC"], encoding="utf-8") as spec_file:
     spec = json.load(spec_file)
 
-app = App()
-stack = TerraformStack(app, "e2e")
+framework = importlib.import_module(spec.get("framework", "cdktf"))  # cdktf or cdktn, before the library
+
+from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password  # noqa: E402
+
+OPTIONAL_PROPS = ("keep_on_destroy", "replace_existing", "restart_proxies")
+
+app = framework.App()
+stack = framework.TerraformStack(app, "e2e")
+if spec.get("backend", "local") == "pg":
+    framework.PgBackend(stack, conn_str=os.environ["PG_CONN_STR"])
 for item in spec["accounts"]:
     props = {
         "cluster_id": item.get("cluster", spec["cluster"]),
@@ -31,7 +45,9 @@ for item in spec["accounts"]:
         "timeout_seconds": item.get("timeout", 120),
         "endpoint": item.get("endpoint"),
     }
+    props.update({name: item[name] for name in OPTIONAL_PROPS if name in item})
     for name in item.get("from_variables", []):
-        props[name] = TerraformVariable(stack, f"v_{item['id']}_{name}".replace("-", "_"), type="string").string_value
+        variable_id = f"v_{item['id']}_{name}".replace("-", "_")
+        props[name] = framework.TerraformVariable(stack, variable_id, type="string").string_value
     MysqlPlusAccount(stack, item["id"], password=ephemeral_password(stack, f"pw_{item['user']}"), **props)
 app.synth()
