@@ -29,7 +29,7 @@ DEL = ["del-user", "--cluster", CLUSTER, "--user", "app_rw"]
 
 
 def env(sim: Sim, **extra: str) -> dict[str, str]:
-    return bridge_env(sim, QINGCLOUD_MYSQLPLUS_PASSWORD=CANARY_PASSWORD, **extra)
+    return bridge_env(sim, **{"QINGCLOUD_MYSQLPLUS_PASSWORD": CANARY_PASSWORD, **extra})
 
 
 def test_add_then_delete(sim: Sim) -> None:
@@ -121,22 +121,39 @@ def test_config_file_and_precedence(sim: Sim, tmp_path: Path) -> None:
     assert flagged.returncode == 1 and "2100" in flagged.stderr
 
 
-def test_existing_account(sim: Sim, tmp_path: Path) -> None:
-    someone_else = {"QINGCLOUD_MYSQLPLUS_JOURNAL_DIR": str(tmp_path)}  # not this journal's account
-    assert run_bridge(ADD, env(sim, **someone_else)).returncode == 0
+OTHER_PASSWORD = "Canary@Other-9911"
+
+
+def test_an_account_made_elsewhere_exactly_as_declared_is_adopted_without_a_job(sim: Sim) -> None:
+    assert run_bridge(ADD, env(sim)).returncode == 0
+    jobs = len(sim.jobs())
+    again = run_bridge(ADD, env(sim))
+    assert again.returncode == 0, again.stderr
+    assert "adopted app_rw@% on cl-test0001" in again.stderr and "exactly as declared" in again.stderr
+    assert len(sim.jobs()) == jobs  # decided from the history: no job sent
+    assert_no_secret(again.stderr)
+
+
+def test_an_account_made_otherwise_is_left_alone_then_replaced_on_request(sim: Sim) -> None:
+    assert run_bridge(ADD, env(sim, QINGCLOUD_MYSQLPLUS_PASSWORD=OTHER_PASSWORD)).returncode == 0
     again = run_bridge(ADD, env(sim))
     assert again.returncode == 1
-    assert "app_rw already exists on cl-test0001" in again.stderr and "--replace-existing" in again.stderr
+    line = again.stderr.strip().splitlines()[-1]
+    assert "app_rw already exists on cl-test0001 (made by job j-" in line and "not as declared" in line
+    assert "qingcloud-mysqlplus del-user --zone sh1a --cluster cl-test0001 --user app_rw --host %" in line
+    assert "--replace-existing" in line
     replaced = run_bridge([*ADD, "--database", "orders", "--replace-existing"], env(sim))
     assert replaced.returncode == 0, replaced.stderr
     assert "replaced app_rw@%" in replaced.stderr
     assert sim.accounts()["app_rw"]["database"] == "orders"
+    assert_no_secret(again.stderr, replaced.stderr)
+    assert OTHER_PASSWORD not in again.stderr + replaced.stderr
 
 
-def test_delete_missing_is_done_with_a_note(sim: Sim) -> None:
+def test_delete_missing_is_done_from_the_evidence(sim: Sim) -> None:
     result = run_bridge(DEL, env(sim))
-    assert result.returncode == 0
-    assert "was not on cl-test0001; nothing to delete" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "app_rw@% is not on cl-test0001: no successful add_user for app_rw is listed" in result.stderr
 
 
 def test_keep_deletes_nothing(sim: Sim) -> None:
@@ -175,7 +192,7 @@ def test_api_failures_are_one_clear_line(
         ("drop_after", {"on": "DescribeJobs", "count": 2}),
         ("slow", {"on": "DescribeJobs", "seconds": 1.5}),
         ("retcode5100", {"count": 3}),
-        ("busy", {"count": 2}),
+        ("busy", {"seconds": 1.0}),
     ],
 )
 def test_transient_faults_are_retried(sim: Sim, method: str, kind: str, options: dict[str, object]) -> None:
@@ -183,18 +200,41 @@ def test_transient_faults_are_retried(sim: Sim, method: str, kind: str, options:
     result = run_bridge(ADD, env(sim, QINGCLOUD_MYSQLPLUS_HTTP_METHOD=method, QINGCLOUD_MYSQLPLUS_HTTP_TIMEOUT="0.7"))
     assert result.returncode == 0, result.stderr
     assert sim.struck().get(kind, 0) >= 1
-    assert "retrying in" in result.stderr
+    said = "is updating (another job holds it)" if kind == "busy" else "retrying in"
+    assert said in result.stderr
     assert "app_rw" in sim.accounts()
     assert_no_secret(result.stderr)
 
 
-def test_failed_job_names_the_job(sim: Sim) -> None:
-    sim.fault("job_fail", on="add_user")
+@pytest.mark.parametrize(("kind", "status"), [("job_fail", "failed"), ("job_done_with_failure", "done with failure")])
+def test_failed_job_names_the_job_and_what_to_check(sim: Sim, kind: str, status: str) -> None:
+    sim.fault(kind, on="add_user")
     result = run_bridge(ADD, env(sim))
     assert result.returncode == 1
-    job_id = next(j["job_id"] for j in sim.jobs() if j["status"] == "failed")
-    assert f"job {job_id} ended failed: injected failure" in result.stderr
+    job_id = next(j["job_id"] for j in sim.jobs() if j["status"] == status)
+    line = result.stderr.strip().splitlines()[-1]
+    assert f"job {job_id} ended {status}" in line and "a job gives no reason" in line
+    assert "no successful add_user for app_rw is listed, so it is not a duplicate" in line
     assert sim.accounts() == {}
+
+
+def test_a_real_permission_denial_fails_at_once(sim: Sim) -> None:
+    sim.fault("denied", count=-1, on="RunClusterCustomService")
+    started = time.monotonic()
+    result = run_bridge(ADD, env(sim))
+    assert result.returncode == 1
+    assert time.monotonic() - started < 10
+    line = result.stderr.strip().splitlines()[-1]
+    assert "ret_code 1400" in line and "permission denial" in line and "no rights on this cluster" in line
+    assert sim.jobs() == []
+
+
+def test_a_busy_cluster_in_chinese_is_waited_for(sim: Sim) -> None:
+    sim.set_options(busy_language="zh")
+    sim.fault("busy", seconds=1.5)
+    result = run_bridge(ADD, env(sim))
+    assert result.returncode == 0, result.stderr
+    assert "app_rw" in sim.accounts() and sim.stats()["busy_refusals"] >= 1
 
 
 def test_deadline_on_a_job_that_never_ends(sim: Sim) -> None:
@@ -204,6 +244,7 @@ def test_deadline_on_a_job_that_never_ends(sim: Sim) -> None:
     assert result.returncode == 1
     assert time.monotonic() - started < 10
     assert "did not finish within 2 s" in result.stderr and "may still finish" in result.stderr
+    assert "the next run finds the account in the cluster's job history" in result.stderr
 
 
 def test_fault_outlasting_the_deadline(sim: Sim) -> None:
@@ -240,18 +281,18 @@ def test_sigterm_reports_the_running_job(sim: Sim) -> None:
 
 def test_status_file_and_replay(sim: Sim, tmp_path: Path) -> None:
     status = tmp_path / "s" / "status.json"
-    other_journal = str(tmp_path / "other")  # the account is then not this journal's: the next add fails
-    added = run_bridge(
-        ADD, env(sim, QINGCLOUD_MYSQLPLUS_STATUS_FILE=str(status), QINGCLOUD_MYSQLPLUS_JOURNAL_DIR=other_journal)
-    )
+    added = run_bridge(ADD, env(sim, QINGCLOUD_MYSQLPLUS_STATUS_FILE=str(status)))
     assert added.returncode == 0
     replayed = run_bridge(["replay", "--status-file", str(status)], bridge_env(sim))
     assert replayed.returncode == 0 and "added app_rw@%" in replayed.stderr
     assert not status.exists()
-    failed = run_bridge(ADD, env(sim, QINGCLOUD_MYSQLPLUS_STATUS_FILE=str(status)))
+    failed = run_bridge(
+        ADD, env(sim, QINGCLOUD_MYSQLPLUS_STATUS_FILE=str(status), QINGCLOUD_MYSQLPLUS_PASSWORD=OTHER_PASSWORD)
+    )
     assert failed.returncode == 1
     replayed = run_bridge(["replay", "--status-file", str(status)], bridge_env(sim))
     assert replayed.returncode == 1 and "already exists" in replayed.stderr
+    assert OTHER_PASSWORD not in status.read_text() if status.exists() else True
     gone = run_bridge(["replay", "--status-file", str(status)], bridge_env(sim))
     assert gone.returncode == 1 and "left no result" in gone.stderr
 
