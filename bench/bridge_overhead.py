@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "constructs"))
-from qingcloud_mysqlplus.sim.server import serving
+from qingcloud_mysqlplus.sim import serving
 
 KEY, SECRET, ZONE, CLUSTER = "QYBENCHKEY", "bench-secret", "sh1a", "cl-bench001"
 BIN = Path(sys.executable).parent

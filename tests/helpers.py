@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qingcloud_mysqlplus.sim.faults import Fault
-from qingcloud_mysqlplus.sim.server import serving
+import requests
+
+from qingcloud_mysqlplus.qingcloud.signing import sign
+from qingcloud_mysqlplus.sim import Fault, SimControl, SimOptions, serving
 from qingcloud_mysqlplus.testing.mariadb import MariaDB, mariadb_binaries, private_mariadb  # noqa: F401 - re-exported
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,47 +33,63 @@ class Sim:
     url: str
     base: str
     journal: str  # the bridge's journal directory for runs against this simulator
+    control: SimControl = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.control = SimControl(self.url)
 
     def accounts(self, cluster: str = CLUSTER) -> dict[str, dict[str, Any]]:
-        with urllib.request.urlopen(f"{self.base}/_sim/accounts", timeout=10) as answer:
-            data = json.load(answer)["clusters"]
-        return {a["user"]: a for a in data[cluster]["accounts"]}
+        return {a["user"]: a for a in self.control.accounts()[cluster]["accounts"]}
 
     def jobs(self) -> list[dict[str, Any]]:
-        with urllib.request.urlopen(f"{self.base}/_sim/jobs", timeout=10) as answer:
-            return list(json.load(answer)["jobs"])
+        return self.control.jobs()
 
     def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.base}/_sim/jobs", timeout=10) as answer:
-            return dict(json.load(answer))
+        return self.control.stats()
 
     def fault(self, kind: str, **options: Any) -> None:
-        self._post({"kind": kind, **options})
+        self.control.add_fault(kind, **options)
 
     def clear_faults(self) -> None:
-        self._post({"clear": True})
+        self.control.clear_faults()
 
     def struck(self) -> dict[str, int]:
-        with urllib.request.urlopen(f"{self.base}/_sim/faults", timeout=10) as answer:
-            return dict(json.load(answer)["struck"])
+        return self.control.struck()
 
-    def _post(self, body: dict[str, Any]) -> None:
-        request = urllib.request.Request(f"{self.base}/_sim/faults", data=json.dumps(body).encode(), method="POST")
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            answer.read()
+    def set_options(self, **changes: Any) -> dict[str, Any]:
+        return self.control.set_options(**changes)
+
+    def proxies(self, cluster: str = CLUSTER) -> dict[str, list[str]]:
+        return self.control.proxies()[cluster]
+
+    def api(
+        self, action: str, *, key: str = ACCESS_KEY, secret: str = SECRET_KEY, verb: str = "GET", **params: Any
+    ) -> dict[str, Any]:
+        """One signed ``/iaas/`` call (zone ``ZONE`` unless given), its JSON answer."""
+        signed = sign({"action": action, "zone": ZONE, **params}, access_key=key, secret_key=secret, verb=verb)
+        if verb == "GET":
+            return dict(requests.get(self.url, params=signed, timeout=10).json())
+        return dict(requests.post(self.url, data=signed, timeout=10).json())
 
 
 @contextmanager
 def running_sim(
-    job_seconds: float = 0.2, mysql_dsn: str | None = None, faults: list[Fault] | None = None, **kw: Any
+    job_seconds: float = 0.2,
+    mysql_dsn: str | None = None,
+    faults: list[Fault] | None = None,
+    options: SimOptions | None = None,
+    clusters: list[str] | None = None,
+    credentials: dict[str, str] | None = None,
+    **kw: Any,
 ) -> Iterator[Sim]:
     with (
         serving(
-            clusters=[f"{CLUSTER}@{ZONE}", f"{OTHER_CLUSTER}@{ZONE}"],
+            clusters=clusters or [f"{CLUSTER}@{ZONE}", f"{OTHER_CLUSTER}@{ZONE}"],
             job_seconds=job_seconds,
-            credentials={ACCESS_KEY: SECRET_KEY},
+            credentials=credentials or {ACCESS_KEY: SECRET_KEY},
             mysql_dsn=mysql_dsn,
             faults=faults,
+            options=options,
             **kw,
         ) as url,
         tempfile.TemporaryDirectory(prefix="journal-") as journal,

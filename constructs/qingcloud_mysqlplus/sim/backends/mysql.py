@@ -1,14 +1,12 @@
-"""Where the simulator keeps accounts: in memory, or a real MySQL/MariaDB server."""
+"""Accounts as real MySQL/MariaDB users, so that created accounts can log in."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..rules import (
+from ...rules import (
     ALL_DATABASES,
     STANDARD_DATABASE_GRANTS,
     STANDARD_GLOBAL_GRANTS,
@@ -16,93 +14,18 @@ from ..rules import (
     Privilege,
     host_entries,
 )
+from . import AccountExists
+from .memory import StoredAccount, check_add, describe, remaining_hosts
 
-
-class AccountConflict(Exception):
-    """The account change cannot be made; the job fails with this message."""
-
-
-class Backend(Protocol):
-    def add(self, spec: AccountSpec, password: str) -> None: ...
-    def delete(self, spec: AccountSpec) -> None: ...
-    def accounts(self) -> list[dict[str, Any]]: ...
-
-
-@dataclass
-class _Account:
-    hosts: list[str]
-    database: str
-    privilege: Privilege
-    ssl: str
-    password_sha256: str = field(repr=False)
-
-
-def _check_add(existing: dict[str, _Account], spec: AccountSpec) -> None:
-    """Rules that need the cluster's state: duplicates and the one superuser."""
-    if spec.user in existing:
-        raise AccountConflict(f"account {spec.user} already exists")
-    if spec.privilege is Privilege.SUPERUSER:
-        for name, account in existing.items():
-            if account.privilege is Privilege.SUPERUSER:
-                raise AccountConflict(f"the cluster already has a superuser account ({name}); only one is allowed")
-
-
-def _remaining_hosts(existing: dict[str, _Account], spec: AccountSpec) -> list[str]:
-    """Assumed: del_user drops user@each host entry; fails when none of them exists."""
-    account = existing.get(spec.user)
-    wanted = host_entries(spec.host)
-    if account is None or not set(wanted) & set(account.hosts):
-        raise AccountConflict(f"account {spec.user}@{spec.host} does not exist")
-    return [h for h in account.hosts if h not in wanted]
-
-
-def _describe(name: str, account: _Account) -> dict[str, Any]:
-    return {
-        "user": name,
-        "hosts": account.hosts,
-        "database": account.database,
-        "priv": account.privilege.value,
-        "ssl": account.ssl,
-    }
-
-
-class MemoryBackend:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._accounts: dict[str, _Account] = {}
-
-    def add(self, spec: AccountSpec, password: str) -> None:
-        with self._lock:
-            _check_add(self._accounts, spec)
-            digest = hashlib.sha256(password.encode()).hexdigest()
-            self._accounts[spec.user] = _Account(
-                host_entries(spec.host), spec.database, spec.privilege, spec.ssl, digest
-            )
-
-    def delete(self, spec: AccountSpec) -> None:
-        with self._lock:
-            left = _remaining_hosts(self._accounts, spec)
-            if left:
-                self._accounts[spec.user].hosts = left
-            else:
-                del self._accounts[spec.user]
-
-    def accounts(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [_describe(n, a) for n, a in sorted(self._accounts.items())]
+META_DB = "qingcloud_mysqlplus_sim"
 
 
 def quote_identifier(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-META_DB = "qingcloud_mysqlplus_sim"
-
-
 class MySQLBackend:
-    """Accounts as real MySQL/MariaDB users, so they can log in.
-
-    ``add_user`` runs CREATE USER and the GRANTs of the privilege table for
+    """``add_user`` runs CREATE USER and the GRANTs of the privilege table for
     each host entry (subnets as ip/netmask, which MariaDB accepts);
     ``del_user`` drops them.  What the API knows of each account (database,
     priv, ssl) is kept in a small table beside them.  Every user name, host
@@ -126,22 +49,22 @@ class MySQLBackend:
 
         return pymysql.connect(autocommit=True, charset="utf8mb4", **self._params)
 
-    def _existing(self, cur: Any) -> dict[str, _Account]:
+    def _existing(self, cur: Any) -> dict[str, StoredAccount]:
         cur.execute(
             f"SELECT user, host, db, priv, ssl_required FROM {quote_identifier(META_DB)}.accounts ORDER BY user, host"
         )
-        found: dict[str, _Account] = {}
+        found: dict[str, StoredAccount] = {}
         for user, host, db, priv, ssl in cur.fetchall():
-            account = found.setdefault(user, _Account([], db, Privilege(priv), ssl, ""))
+            account = found.setdefault(user, StoredAccount([], db, Privilege(priv), ssl, ""))
             account.hosts.append(host)
         return found
 
     def add(self, spec: AccountSpec, password: str) -> None:
         with self._lock, self._connect() as conn, conn.cursor() as cur:
-            _check_add(self._existing(cur), spec)
+            check_add(self._existing(cur), spec)
             cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User = %s", (spec.user,))
             if cur.fetchone()[0]:
-                raise AccountConflict(f"account {spec.user} already exists")
+                raise AccountExists(spec.user)
             created: list[str] = []
             try:
                 for host in host_entries(spec.host):
@@ -156,25 +79,30 @@ class MySQLBackend:
                     )
             except Exception:
                 for host in created:
-                    cur.execute("DROP USER IF EXISTS %s@%s", (spec.user, host))
-                    cur.execute(
-                        f"DELETE FROM {quote_identifier(META_DB)}.accounts WHERE user=%s AND host=%s", (spec.user, host)
-                    )
+                    self._drop(cur, spec.user, host)
                 raise
 
     def delete(self, spec: AccountSpec) -> None:
         with self._lock, self._connect() as conn, conn.cursor() as cur:
             existing = self._existing(cur)
-            _remaining_hosts(existing, spec)
+            remaining_hosts(existing, spec)
             for host in set(host_entries(spec.host)) & set(existing[spec.user].hosts):
-                cur.execute("DROP USER IF EXISTS %s@%s", (spec.user, host))
-                cur.execute(
-                    f"DELETE FROM {quote_identifier(META_DB)}.accounts WHERE user=%s AND host=%s", (spec.user, host)
-                )
+                self._drop(cur, spec.user, host)
+
+    @staticmethod
+    def _drop(cur: Any, user: str, host: str) -> None:
+        cur.execute("DROP USER IF EXISTS %s@%s", (user, host))
+        cur.execute(f"DELETE FROM {quote_identifier(META_DB)}.accounts WHERE user=%s AND host=%s", (user, host))
+
+    def exists(self, user: str) -> bool:
+        """Any user of that name on the server, the simulator's or not (add would refuse it)."""
+        with self._lock, self._connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User = %s", (user,))
+            return bool(cur.fetchone()[0]) or user in self._existing(cur)
 
     def accounts(self) -> list[dict[str, Any]]:
         with self._lock, self._connect() as conn, conn.cursor() as cur:
-            return [_describe(n, a) for n, a in sorted(self._existing(cur).items())]
+            return [describe(n, a) for n, a in sorted(self._existing(cur).items())]
 
 
 def grant_statements(spec: AccountSpec) -> list[str]:
