@@ -108,8 +108,14 @@ def test_a_failed_add_that_is_no_duplicate_says_what_to_check(newest: str | None
     with pytest.raises(Failure) as info:
         add(context(client), SPEC, PASSWORD)
     message = said(info.value)
-    assert "ended failed (error_codes '1') (a job gives no reason)" in message and "not a duplicate" in message
-    assert "SuperuserAccount" in message
+    assert "ended failed (error_codes '1') (a job gives no reason)" in message and "exists all the same" in message
+    assert "SuperuserAccount" in message and "del-user" in message
+
+
+def test_replace_existing_replaces_an_account_the_history_does_not_list() -> None:
+    client = FakeClient(outcomes=["failed", "successful", "successful"])
+    assert add(context(client), SPEC, PASSWORD, replace_existing=True).verb == "replaced"
+    assert [s for s, _ in client.submitted] == ["add_user", "del_user", "add_user"]
 
 
 def test_unreadable_directives_prove_nothing() -> None:

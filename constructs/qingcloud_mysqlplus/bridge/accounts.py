@@ -103,9 +103,14 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
         raise Failure(f"{_failed(failure)}; whether {spec.user} exists cannot be told: {history.why}. "
                       f"Check the account in the console, then {_del_command(ctx, spec)} and deploy again")  # fmt: skip
     if not history.present or made is None:
-        raise Failure(f"{_failed(failure)}, and {history.why}, so it is not a duplicate. Check that the cluster "
-                      "is active, that it has no other SuperuserAccount (one per cluster), and that ssl=YES "
-                      "has the cluster's SSL transport on")  # fmt: skip
+        if replace_existing:  # asked to replace whatever is there, listed or not
+            ctx.notice(f"{spec.user}: add_user failed and {history.why}; deleting then adding (--replace-existing)")
+            delete(ctx, spec)
+            return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)
+        raise Failure(f"{_failed(failure)}, and {history.why}. If {spec.user} exists all the same (made by SQL, "
+                      f"or before the listed history), delete it ({_del_command(ctx, spec)}) or set "
+                      "replace_existing=True; otherwise check that the cluster is active, that it has no other "
+                      "SuperuserAccount (one per cluster), and that ssl=YES has the cluster's SSL transport on")  # fmt: skip
     if same_request(made, sent):
         return Outcome("adopted", made.job_id, f"it already existed exactly as declared (job {made.job_id})")
     if not replace_existing:
