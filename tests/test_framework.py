@@ -1,0 +1,91 @@
+"""CDK Terrain (cdktn), the community fork of CDKTF, as well as cdktf.
+
+An app imports its framework first and then the library; the library must
+build its constructs with that framework.  The same app synthesizes the same
+Terraform JSON under both, and cdktn-cli deploys and destroys it against the
+simulator like cdktf-cli does.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e_project import Project, add_user_counts, can_log_in, e2e_project
+from helpers import MariaDB
+
+APP = """
+import json, sys
+import {framework} as framework  # the framework first, as an app does
+from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password
+
+app = framework.App(outdir={outdir!r})
+stack = framework.TerraformStack(app, "accounts")
+MysqlPlusAccount(stack, "app-rw", cluster_id="cl-frame001", zone="sh1a", user="app_rw",
+                 password=ephemeral_password(stack, "app_rw_pw"), host=["10.0.0.5"], database="app")
+MysqlPlusAccount(stack, "admin", cluster_id="cl-frame001", zone="sh1a", user="dba",
+                 password=ephemeral_password(stack, "dba_pw"), privilege=Privilege.SUPERUSER)
+app.synth()
+print(json.dumps(sorted(m for m in ("cdktf", "cdktn") if m in sys.modules)))
+"""
+
+
+def synth(framework: str, outdir: Path) -> tuple[dict[str, Any], list[str]]:
+    """Synthesize the app under ``framework`` in a fresh interpreter: its stack JSON and the frameworks loaded."""
+    result = subprocess.run(
+        [sys.executable, "-c", APP.format(framework=framework, outdir=str(outdir))],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    stack = json.loads((outdir / "stacks" / "accounts" / "cdk.tf.json").read_text())
+    return stack, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def comparable(stack: dict[str, Any]) -> dict[str, Any]:
+    """What Terraform acts on: everything but the framework's own metadata and backend path."""
+    return {k: v for k, v in stack.items() if k not in ("//", "terraform")}
+
+
+def test_synth_under_cdktn_matches_cdktf(tmp_path: Path) -> None:
+    under_cdktn, loaded = synth("cdktn", tmp_path / "cdktn")
+    assert loaded == ["cdktn"], f"a cdktn app loaded {loaded}: the library must use the app's framework"
+    blocks = under_cdktn["resource"]["terraform_data"]
+    assert len(blocks) == 1
+    (block,) = blocks.values()
+    assert block["for_each"]
+    assert any("local-exec" in p for p in block["provisioner"])
+    assert under_cdktn["variable"]["app_rw_pw"]["ephemeral"] is True
+
+    under_cdktf, loaded = synth("cdktf", tmp_path / "cdktf")
+    assert loaded == ["cdktf"]
+    assert comparable(under_cdktn) == comparable(under_cdktf)
+
+
+@pytest.fixture
+def project(tmp_path: Path, mariadb: MariaDB) -> Iterator[Project]:
+    with e2e_project(tmp_path, mariadb, framework="cdktn") as made:
+        yield made
+
+
+@pytest.mark.e2e
+@pytest.mark.mariadb
+def test_cdktn_cli_deploys_and_destroys(project: Project, mariadb: MariaDB) -> None:
+    sim = project.sim
+    project.write([
+        {"id": "app-rw", "user": "app_rw", "database": "app"},
+        {"id": "reporting", "user": "reporting", "host": ["127.0.0.1"]},
+    ])  # fmt: skip
+    deploy = project.cdktf("deploy")
+    assert project.argv("deploy")[0] == "cdktn"
+    assert set(sim.accounts()) == {"app_rw", "reporting"}, deploy.stdout[-2000:]
+    for user, password in project.passwords.items():
+        assert can_log_in(mariadb, user, password), user
+    project.cdktf("destroy")
+    assert set(sim.accounts()) == set()
+    assert add_user_counts(sim) == {"app_rw": 1, "reporting": 1}
