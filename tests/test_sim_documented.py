@@ -1,0 +1,361 @@
+"""The simulator answers as QingCloud is documented (QINGCLOUD_API.md), over real signed HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from helpers import ACCESS_KEY, CANARY_PASSWORD, CLUSTER, OTHER_CLUSTER, SECRET_KEY, ZONE, MariaDB, Sim, running_sim
+from qingcloud_mysqlplus.sim import Fault, SimControlError, SimOptions
+from qingcloud_mysqlplus.sim.api import owner_of
+from qingcloud_mysqlplus.sim.engine import FOREIGN_OWNER
+
+JOB_KEYS = {"job_id", "job_action", "status", "create_time", "status_time", "owner", "resource_ids", "directive",
+            "error_codes"}  # fmt: skip
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+OWNER = owner_of(ACCESS_KEY)
+OTHER_KEY, OTHER_SECRET = "QYOTHERKEY", "other-secret"
+UPDATING = f"PermissionDenied, resource [{CLUSTER}] is [updating], please try later"
+UPDATING_ZH = f"PermissionDenied, 资源 [{CLUSTER}] 正在 [updating] 中，请稍候再试"
+DENIED = f"PermissionDenied, you do not have permission to access resource [{CLUSTER}]"
+
+
+def add_params(user: str, host: str = "%", priv: str = "StandardAccount") -> str:
+    return json.dumps({"database": "*", "passwd": CANARY_PASSWORD, "ssl": "NO", "host": host, "user": user,
+                       "priv": priv})  # fmt: skip
+
+
+def run(sim: Sim, service: str, service_params: str, cluster: str = CLUSTER, **kw: Any) -> dict[str, Any]:
+    role = kw.pop("role", "maininstance")
+    return sim.api("RunClusterCustomService", cluster=cluster, role=role, service=service,
+                   service_params=service_params, **kw)  # fmt: skip
+
+
+def add(sim: Sim, user: str, host: str = "%", **kw: Any) -> dict[str, Any]:
+    return run(sim, "add_user", add_params(user, host), **kw)
+
+
+def delete(sim: Sim, user: str, host: str = "%", **kw: Any) -> dict[str, Any]:
+    return run(sim, "del_user", json.dumps({"host": host, "user": user}), **kw)
+
+
+def job(sim: Sim, job_id: str, **kw: Any) -> dict[str, Any]:
+    answer = sim.api("DescribeJobs", jobs=[job_id], **kw)
+    assert answer["total_count"] == 1, answer
+    return dict(answer["job_set"][0])
+
+
+def finished(sim: Sim, answer: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    """Poll an accepted job to its end; its final record."""
+    assert answer["ret_code"] == 0, answer
+    deadline = time.monotonic() + 5
+    while (record := job(sim, answer["job_id"], **kw))["status"] in ("pending", "working"):
+        assert time.monotonic() < deadline, record
+        time.sleep(0.02)
+    return record
+
+
+def transition(sim: Sim, cluster: str = CLUSTER) -> str:
+    answer = sim.api("DescribeClusters", clusters=[cluster])
+    assert answer["total_count"] == 1, answer
+    return str(answer["cluster_set"][0]["transition_status"])
+
+
+@pytest.mark.parametrize(("language", "message"), [("en", UPDATING), ("zh", UPDATING_ZH)], ids=["en", "zh"])
+def test_a_cluster_running_a_job_refuses_with_the_transition_message(language: str, message: str) -> None:
+    with running_sim(job_seconds=0.3, options=SimOptions(busy_language=language)) as sim:
+        accepted = add(sim, "u1")
+        assert transition(sim) == "updating"
+        assert add(sim, "u2") == {"ret_code": 1400, "message": message}
+        assert delete(sim, "u1") == {"ret_code": 1400, "message": message}
+        assert transition(sim, OTHER_CLUSTER) == ""
+        assert add(sim, "u3", cluster=OTHER_CLUSTER)["ret_code"] == 0  # one job at a time per cluster
+        assert finished(sim, accepted)["status"] == "successful"
+        assert transition(sim) == ""
+        assert sim.stats()["busy_refusals"] == 2
+        assert finished(sim, add(sim, "u2"))["status"] == "successful"
+        assert set(sim.accounts()) == {"u1", "u2"}
+
+
+def test_describe_clusters_lists_the_callers_zone_only() -> None:
+    with running_sim(clusters=[f"{CLUSTER}@{ZONE}", "cl-far0001@pek3a"], options=SimOptions(proxies=1)) as sim:
+        listed = sim.api("DescribeClusters")
+        assert listed["action"] == "DescribeClustersResponse" and listed["ret_code"] == 0
+        assert listed["total_count"] == 1
+        (record,) = listed["cluster_set"]
+        assert set(record) == {"cluster_id", "status", "transition_status", "status_time", "create_time", "owner",
+                               "node_count"}  # fmt: skip
+        assert (record["cluster_id"], record["status"], record["transition_status"]) == (CLUSTER, "active", "")
+        assert (record["owner"], record["node_count"]) == (OWNER, 2)
+        assert TIME.fullmatch(record["create_time"]) and TIME.fullmatch(record["status_time"])
+        for absent in (["cl-far0001"], ["cl-nosuch01"]):
+            assert sim.api("DescribeClusters", clusters=absent)["total_count"] == 0
+        assert sim.api("DescribeClusters", clusters=["cl-far0001"], zone="pek3a")["total_count"] == 1
+        assert sim.api("DescribeClusters", limit=0)["ret_code"] == 1100
+
+
+def test_denied_is_a_real_denial_while_idle(sim: Sim) -> None:
+    sim.fault("denied", on="RunClusterCustomService")
+    assert add(sim, "u1") == {"ret_code": 1400, "message": DENIED}
+    assert transition(sim) == ""
+    assert sim.jobs() == [] and sim.struck() == {"denied": 1}
+    sim.fault("denied", on="DescribeClusters")
+    assert sim.api("DescribeClusters", clusters=[CLUSTER]) == {"ret_code": 1400, "message": DENIED}
+    assert transition(sim) == ""
+    assert finished(sim, add(sim, "u1"))["status"] == "successful"
+    assert sim.struck() == {"denied": 2}
+
+
+def test_busy_is_another_actors_job_on_the_cluster() -> None:
+    with running_sim(job_seconds=0.1, faults=[Fault("busy", seconds=0.4)]) as sim:
+        assert add(sim, "u1") == {"ret_code": 1400, "message": UPDATING}
+        assert transition(sim) == "updating"
+        assert sim.api("DescribeClusterJobs", cluster=CLUSTER)["total_count"] == 0  # not the caller's job
+        sim.set_options(cluster_jobs_scope="all")
+        (foreign,) = sim.api("DescribeClusterJobs", cluster=CLUSTER)["job_set"]
+        assert foreign["owner"] == FOREIGN_OWNER and foreign["status"] in ("pending", "working")
+        main_node = sim.api("DescribeClusterNodes", cluster=CLUSTER)["node_set"][0]["node_id"]
+        directive = json.loads(foreign["directive"])
+        assert (directive["service"], json.loads(directive["service_params"])) == (
+            "restart_node",
+            {"node_id": main_node},
+        )
+        assert sim.api("DescribeJobs")["total_count"] == 0
+        deadline = time.monotonic() + 3
+        while transition(sim) == "updating":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert finished(sim, add(sim, "u1"))["status"] == "successful"
+        assert sim.struck() == {"busy": 1} and sim.stats()["busy_refusals"] == 1
+        assert [(j["service"], j["owner"]) for j in sim.jobs()] == [
+            ("restart_node", FOREIGN_OWNER),
+            ("add_user", OWNER),
+        ]
+
+
+def test_a_job_record_has_exactly_the_documented_fields() -> None:
+    with running_sim(job_seconds=0.6) as sim:  # pending for 0.2 s, then working for 0.4 s
+        sent = add_params("u1")
+        answer = run(sim, "add_user", sent, verb="POST")
+        assert set(answer) == {"action", "job_id", "service", "role", "cluster_id", "ret_code"}
+        assert re.fullmatch(r"j-[a-z0-9]{11}", answer["job_id"])
+        seen = [job(sim, answer["job_id"])["status"]]
+        while seen[-1] in ("pending", "working"):
+            time.sleep(0.02)
+            if (status := job(sim, answer["job_id"])["status"]) != seen[-1]:
+                seen.append(status)
+        assert seen == ["pending", "working", "successful"]
+        record = job(sim, answer["job_id"])
+        assert set(record) == JOB_KEYS
+        assert (record["job_action"], record["owner"], record["resource_ids"]) == (
+            "RunClusterCustomService",
+            OWNER,
+            CLUSTER,
+        )
+        assert TIME.fullmatch(record["create_time"]) and TIME.fullmatch(record["status_time"])
+        assert record["error_codes"] == ""
+        assert json.loads(record["directive"]) == {"action": "RunClusterCustomService", "cluster": CLUSTER,
+                                                   "role": "maininstance", "service": "add_user",
+                                                   "service_params": sent, "zone": ZONE}  # fmt: skip
+        assert json.loads(json.loads(record["directive"])["service_params"])["passwd"] == CANARY_PASSWORD
+        assert set(sim.jobs()[0]) == {"job_id", "cluster", "service", "user", "owner", "status", "started", "finished"}
+
+
+@pytest.mark.parametrize("mode", ["masked", "none"])
+def test_directive_masked_or_none(mode: str) -> None:
+    with running_sim(job_seconds=0.1, options=SimOptions(directive=mode)) as sim:
+        record = finished(sim, add(sim, "u1"))
+        assert CANARY_PASSWORD not in json.dumps(record)
+        if mode == "none":
+            assert record["directive"] == ""
+        else:
+            shown = json.loads(json.loads(record["directive"])["service_params"])
+            assert shown == {**json.loads(add_params("u1")), "passwd": "******"}
+
+
+@pytest.mark.parametrize(("kind", "status"), [("job_fail", "failed"), ("job_done_with_failure", "done with failure")])
+def test_failed_jobs_carry_only_an_opaque_code(kind: str, status: str) -> None:
+    with running_sim(job_seconds=0.1, faults=[Fault(kind, on="add_user")]) as sim:
+        record = finished(sim, add(sim, "u1"))
+        assert set(record) == JOB_KEYS
+        assert (record["status"], record["error_codes"]) == (status, "1")
+        assert sim.accounts() == {} and sim.struck() == {kind: 1}
+        assert finished(sim, add(sim, "u1"))["status"] == "successful"
+
+
+def test_describe_jobs_lists_the_callers_jobs_newest_first() -> None:
+    credentials = {ACCESS_KEY: SECRET_KEY, OTHER_KEY: OTHER_SECRET}
+    with running_sim(job_seconds=0.05, credentials=credentials) as sim:
+        ids = [finished(sim, add(sim, "u1"))["job_id"]]
+        sim.fault("job_fail")
+        ids += [finished(sim, add(sim, "u2"))["job_id"], finished(sim, add(sim, "u3"))["job_id"]]
+        other = finished(sim, add(sim, "x1", key=OTHER_KEY, secret=OTHER_SECRET), key=OTHER_KEY, secret=OTHER_SECRET)
+        listed = sim.api("DescribeJobs")
+        assert (listed["action"], listed["total_count"]) == ("DescribeJobsResponse", 3)
+        assert [j["job_id"] for j in listed["job_set"]] == ids[::-1]
+        assert [j["job_id"] for j in sim.api("DescribeJobs", offset=1, limit=1)["job_set"]] == [ids[1]]
+        assert [j["job_id"] for j in sim.api("DescribeJobs", status=["failed"])["job_set"]] == [ids[1]]
+        assert [j["job_id"] for j in sim.api("DescribeJobs", status=["successful"])["job_set"]] == [ids[2], ids[0]]
+        assert sim.api("DescribeJobs", jobs=[other["job_id"]])["total_count"] == 0  # another owner's
+        for bad in ({"limit": 0}, {"limit": 101}, {"offset": -1}, {"jobs": [f"j-{i}" for i in range(101)]}):
+            assert sim.api("DescribeJobs", **bad)["ret_code"] == 1100
+
+
+@pytest.mark.parametrize("scope", ["caller", "all"])
+def test_describe_cluster_jobs_scope(scope: str) -> None:
+    credentials = {ACCESS_KEY: SECRET_KEY, OTHER_KEY: OTHER_SECRET}
+    with running_sim(job_seconds=0.05, credentials=credentials, options=SimOptions(cluster_jobs_scope=scope)) as sim:
+        mine = finished(sim, add(sim, "u1"))["job_id"]
+        theirs = finished(sim, add(sim, "x1", key=OTHER_KEY, secret=OTHER_SECRET), key=OTHER_KEY, secret=OTHER_SECRET)
+        finished(sim, add(sim, "u2", cluster=OTHER_CLUSTER))
+        listed = sim.api("DescribeClusterJobs", cluster=CLUSTER)
+        expected = [theirs["job_id"], mine] if scope == "all" else [mine]
+        assert (listed["action"], listed["total_count"]) == ("DescribeClusterJobsResponse", len(expected))
+        assert [j["job_id"] for j in listed["job_set"]] == expected
+        for record in listed["job_set"]:
+            assert set(record) == JOB_KEYS | {"resources", "extras"}
+            assert (record["resources"], record["extras"]) == ({"clusters": [CLUSTER]}, "")
+        assert sim.api("DescribeClusterJobs", cluster="cl-nosuch01")["ret_code"] == 2100
+        assert sim.api("DescribeClusterJobs")["ret_code"] == 1100
+
+
+def test_job_retention_caps_every_listing() -> None:
+    with running_sim(job_seconds=0.05, options=SimOptions(job_retention=2)) as sim:
+        ids = [finished(sim, add(sim, f"u{i}"))["job_id"] for i in range(3)]
+        for action, params in (("DescribeJobs", {}), ("DescribeClusterJobs", {"cluster": CLUSTER})):
+            listed = sim.api(action, **params)
+            assert listed["total_count"] == 2
+            assert [j["job_id"] for j in listed["job_set"]] == [ids[2], ids[1]]
+        assert job(sim, ids[0])["status"] == "successful"  # a lookup by id is not a listing
+
+
+def test_add_existing_user_fails_as_a_job_by_default(sim: Sim) -> None:
+    finished(sim, add(sim, "u1"))
+    record = finished(sim, add(sim, "u1", host="10.0.0.5"))  # names are unique per cluster, whatever the host
+    assert (record["status"], record["error_codes"]) == ("failed", "1")
+    assert sim.accounts()["u1"]["hosts"] == ["%"]
+
+
+def test_add_existing_user_refused_2110() -> None:
+    with running_sim(options=SimOptions(add_existing="refused_2110")) as sim:
+        finished(sim, add(sim, "u1"))
+        assert add(sim, "u1", host="10.0.0.5") == {
+            "ret_code": 2110, "message": f"ResourceAlreadyExists, user [u1] on resource [{CLUSTER}]"}  # fmt: skip
+        assert len(sim.jobs()) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "codes"), [("job_fails", "failed", "1"), ("job_succeeds", "successful", "")]
+)
+def test_del_missing(mode: str, status: str, codes: str) -> None:
+    with running_sim(job_seconds=0.05, options=SimOptions(del_missing=mode)) as sim:
+        finished(sim, add(sim, "u1", host="10.0.0.5;10.0.0.6"))
+        for user, host in (("ghost", "%"), ("u1", "10.0.0.9")):
+            record = finished(sim, delete(sim, user, host))
+            assert (record["status"], record["error_codes"]) == (status, codes)
+        assert finished(sim, delete(sim, "u1", "10.0.0.5;10.0.0.7"))["status"] == "successful"
+        assert sim.accounts()["u1"]["hosts"] == ["10.0.0.6"]
+
+
+def test_proxy_nodes_know_the_accounts_of_their_last_restart() -> None:
+    with running_sim(job_seconds=0.5, options=SimOptions(proxies=2, restart_seconds=0.05)) as sim:
+        nodes = sim.api("DescribeClusterNodes", cluster=CLUSTER)
+        assert (nodes["action"], nodes["total_count"]) == ("DescribeClusterNodesResponse", 3)
+        assert [n["role"] for n in nodes["node_set"]] == ["maininstance", "proxy", "proxy"]
+        for node in nodes["node_set"]:
+            assert set(node) == {"node_id", "cluster_id", "role", "status", "transition_status", "private_ip"}
+            assert re.fullmatch(r"cln-[a-z0-9]{8}", node["node_id"])
+            assert (node["cluster_id"], node["status"], node["transition_status"]) == (CLUSTER, "active", "")
+        first, second = (
+            n["node_id"] for n in sim.api("DescribeClusterNodes", cluster=CLUSTER, role="proxy")["node_set"]
+        )
+        assert sim.proxies() == {first: [], second: []}
+        finished(sim, add(sim, "u1"))
+        assert sim.proxies() == {first: [], second: []}
+        restart = json.dumps({"node_id": first})
+        assert finished(sim, run(sim, "restart_node", restart, role="proxy"))["status"] == "successful"
+        assert sim.proxies() == {first: ["u1"], second: []}
+        started, ended = sim.stats()["job_spans"][CLUSTER][-1]
+        assert 0.05 <= ended - started < 0.45  # restart_seconds, not job_seconds
+        assert run(sim, "restart_node", restart, role="maininstance")["ret_code"] == 1100
+        assert run(sim, "restart_node", json.dumps({"node_id": "cln-nosuch01"}), role="proxy")["ret_code"] == 1100
+        assert run(sim, "restart_node", "{}", role="proxy")["ret_code"] == 1100
+        sim.set_options(proxies=3)
+        assert sim.api("DescribeClusterNodes", cluster=CLUSTER, role="proxy")["total_count"] == 3
+
+
+def test_stats_count_requests_refusals_and_job_spans(sim: Sim) -> None:
+    first = add(sim, "u1")
+    assert add(sim, "u2")["ret_code"] == 1400
+    finished(sim, first)
+    finished(sim, add(sim, "u2"))
+    stats = sim.stats()
+    polls = stats["requests_per_action"]["DescribeJobs"]
+    assert stats["requests_per_action"] == {"RunClusterCustomService": 3, "DescribeJobs": polls}
+    assert stats["requests"] == 3 + polls and stats["busy_refusals"] == 1
+    (s1, f1), (s2, f2) = stats["job_spans"][CLUSTER]
+    assert 0.2 <= f1 - s1 < 1 and 0.2 <= f2 - s2 < 1 and s2 >= f1
+    assert stats["job_spans"][OTHER_CLUSTER] == []
+
+
+def test_request_faults_still_strike(sim: Sim) -> None:
+    sim.fault("http500")
+    assert requests.get(sim.url, timeout=5).status_code == 500
+    sim.fault("retcode5100")
+    assert sim.api("DescribeJobs")["ret_code"] == 5100
+    sim.fault("drop")
+    with pytest.raises(requests.ConnectionError):
+        sim.api("DescribeJobs")
+    sim.fault("drop_after", on="add_user")
+    with pytest.raises(requests.ConnectionError):
+        add(sim, "u1")
+    sim.fault("slow", seconds=0.3)
+    started = time.monotonic()
+    assert sim.api("DescribeJobs")["total_count"] == 1  # the dropped answer's job exists
+    assert time.monotonic() - started >= 0.3
+    assert sim.struck() == {"http500": 1, "retcode5100": 1, "drop": 1, "drop_after": 1, "slow": 1}
+
+
+def test_hung_job_released_by_clear(sim: Sim) -> None:
+    sim.fault("job_hang")
+    accepted = add(sim, "u1")
+    time.sleep(0.4)
+    assert job(sim, accepted["job_id"])["status"] == "working"
+    assert sim.control.clear_faults() == 1
+    assert finished(sim, accepted)["status"] == "successful"
+
+
+def test_options_and_faults_endpoints(sim: Sim) -> None:
+    assert sim.control.options() == {"busy_language": "en", "directive": "clear", "cluster_jobs_scope": "caller",
+                                      "job_retention": None, "add_existing": "job_fails", "del_missing": "job_fails",
+                                      "proxies": 0, "restart_seconds": None}  # fmt: skip
+    assert sim.set_options(job_retention="5", directive="masked")["job_retention"] == 5
+    with pytest.raises(SimControlError, match="directive: received 'shown'"):
+        sim.set_options(directive="shown")
+    with pytest.raises(SimControlError, match="received colour"):
+        sim.set_options(colour="red")
+    with pytest.raises(SimControlError, match="fault kind: received 'busyness'"):
+        sim.fault("busyness")
+    assert sim.control.options()["directive"] == "masked"
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize("mode", ["job_fails", "refused_2110"])
+def test_a_server_user_made_by_hand_exists_on_mysql(mariadb: MariaDB, mode: str) -> None:
+    with mariadb.connect() as conn, conn.cursor() as cur:
+        cur.execute("CREATE USER IF NOT EXISTS 'by_hand_sim'@'10.1.1.1' IDENTIFIED BY 'x'")
+    try:
+        with running_sim(mysql_dsn=mariadb.dsn, options=SimOptions(add_existing=mode)) as sim:
+            answer = add(sim, "by_hand_sim")
+            if mode == "refused_2110":
+                assert answer["ret_code"] == 2110 and sim.jobs() == []
+            else:
+                assert (finished(sim, answer)["status"], sim.accounts()) == ("failed", {})
+    finally:
+        with mariadb.connect() as conn, conn.cursor() as cur:
+            cur.execute("DROP USER IF EXISTS 'by_hand_sim'@'10.1.1.1'")
