@@ -4,12 +4,18 @@ Starts the simulator (backed by a private MariaDB when one is installed, else
 in memory), runs `cdktf deploy` of main.py, shows the accounts now on the
 cluster, logs in as one when MariaDB backs it, then `cdktf destroy`s them.
 Passwords are generated for the run and never printed.
+
+FRAMEWORK=cdktn (`make demo FRAMEWORK=cdktn`) does the same with CDK Terrain:
+main.py with its one framework import switched to cdktn (all that moving an
+app to CDK Terrain takes), in .demo/cdktn/, deployed by cdktn-cli.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -22,6 +28,7 @@ from qingcloud_mysqlplus.testing.mariadb import MariaDB, mariadb_binaries, priva
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER, ZONE = "cl-demo0001", "sh1a"
+FRAMEWORKS = ("cdktf", "cdktn")  # each is both the Python module and the CLI command
 
 
 def say(text: str) -> None:
@@ -66,11 +73,32 @@ def simulator(db: MariaDB | None) -> Iterator[str]:
             process.wait(timeout=10)
 
 
+def app_dir(framework: str) -> Path:
+    """Where the example app is for ``framework``: the repository for cdktf, a switched copy for cdktn."""
+    if framework == "cdktf":
+        return ROOT
+    source = (ROOT / "main.py").read_text()
+    switched = re.sub(r"^from cdktf import ", f"from {framework} import ", source, flags=re.M)
+    if switched == source:
+        raise SystemExit("main.py has no 'from cdktf import' line to switch")
+    target = ROOT / ".demo" / framework
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "main.py").write_text(switched)
+    config = json.loads((ROOT / "cdktf.json").read_text())
+    config["app"] = f"{sys.executable} main.py"
+    (target / "cdktf.json").write_text(json.dumps(config, indent=2) + "\n")
+    return target
+
+
 def show_accounts(url: str) -> None:
     subprocess.run([sys.executable, "-m", "qingcloud_mysqlplus.sim", "accounts", "--url", url], check=True)
 
 
 def main() -> int:
+    framework = os.environ.get("FRAMEWORK") or "cdktf"
+    if framework not in FRAMEWORKS:
+        raise SystemExit(f"FRAMEWORK={framework}: expected one of {', '.join(FRAMEWORKS)}")
+    app = app_dir(framework)
     passwords = {name: password() for name in ("app_rw_password", "reporting_password", "admin_password")}
     with maybe_mariadb() as db, simulator(db) as url:
         env = {
@@ -82,8 +110,8 @@ def main() -> int:
             "QINGCLOUD_ZONE": ZONE,
             **{f"TF_VAR_{name}": value for name, value in passwords.items()},
         }
-        say(f"cdktf deploy of main.py against {url}")
-        deployed = subprocess.run(["cdktf", "deploy", "--auto-approve"], cwd=ROOT, env=env, check=False)
+        say(f"{framework} deploy of {app.relative_to(ROOT) / 'main.py'} against {url}")
+        deployed = subprocess.run([framework, "deploy", "--auto-approve"], cwd=app, env=env, check=False)
         try:
             if deployed.returncode != 0:
                 return deployed.returncode
@@ -97,8 +125,8 @@ def main() -> int:
                     f"logged in to MariaDB as {who} (database {database}) with the password from TF_VAR_app_rw_password"
                 )
         finally:
-            say("cdktf destroy: del_user for each account")
-            subprocess.run(["cdktf", "destroy", "--auto-approve"], cwd=ROOT, env=env, check=False)
+            say(f"{framework} destroy: del_user for each account")
+            subprocess.run([framework, "destroy", "--auto-approve"], cwd=app, env=env, check=False)
             show_accounts(url)
     say("done. To use a real QingCloud cluster instead of the simulator:")
     print(
