@@ -1,0 +1,93 @@
+"""The benchmark's CDKTF app, and an in-process synth probe.
+
+As a cdktf app (``"app": "python bench/app.py"`` in cdktf.json) it reads the
+JSON file named by ``BENCH_SPEC``::
+
+    {"cluster": "cl-...", "zone": "sh1a", "plain": false,
+     "stacks": [{"name": "bench", "accounts": 20, "prefix": "u"}]}
+
+Each stack holds ``accounts`` MysqlPlusAccounts (users ``<prefix><j>``, or
+``<prefix><i>_<j>`` when there are several stacks), each with the ephemeral
+password variable ``pw_<user>``.  ``"plain": true`` makes each stack one plain
+``terraform_data`` instead (the floor: cdktf and Terraform without our
+construct).
+
+``python bench/app.py --probe CASES.json`` imports cdktf, then for each case
+``{"name", "stacks": [...]}`` builds a fresh App in a temporary directory and
+times the construction and ``app.synth()`` separately; prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "constructs"))
+
+
+def user_name(prefix: str, stack_index: int, account_index: int, stacks: int) -> str:
+    return f"{prefix}{account_index}" if stacks == 1 else f"{prefix}{stack_index}_{account_index}"
+
+
+def build(spec: dict[str, Any], outdir: str | None = None) -> Any:
+    """The app of ``spec``, constructed (not synthesized)."""
+    import cdktf
+
+    app = cdktf.App(outdir=outdir) if outdir else cdktf.App()
+    stacks = spec["stacks"]
+    for i, item in enumerate(stacks):
+        stack = cdktf.TerraformStack(app, item["name"])
+        if spec.get("plain"):
+            cdktf.DataResource(stack, "plain", input={"floor": "1"})
+            continue
+        from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password
+
+        for j in range(int(item["accounts"])):
+            user = user_name(item.get("prefix", "u"), i, j, len(stacks))
+            MysqlPlusAccount(stack, f"acct-{user}", cluster_id=spec["cluster"], zone=spec["zone"], user=user,
+                             password=ephemeral_password(stack, f"pw_{user}"))  # fmt: skip
+    return app
+
+
+def probe(cases_file: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    import cdktf  # noqa: F401 - the jsii kernel starts here
+
+    import qingcloud_mysqlplus  # noqa: F401
+
+    result: dict[str, Any] = {"import_s": time.perf_counter() - started, "cases": {}}
+    base = json.loads(Path(cases_file).read_text())
+    for case in base["cases"]:
+        spec = {"cluster": base["cluster"], "zone": base["zone"], "stacks": case["stacks"]}
+        with tempfile.TemporaryDirectory(prefix="bench-synth-") as outdir:
+            try:
+                t0 = time.perf_counter()
+                app = build(spec, outdir)
+                t1 = time.perf_counter()
+                app.synth()
+                t2 = time.perf_counter()
+            except Exception as err:  # one failed case does not stop the others
+                message = (str(err).strip().splitlines() or [""])[0][:300]
+                result["cases"][case["name"]] = {"error": f"{type(err).__name__}: {message}"}
+                print(json.dumps({"failed": case["name"]}), file=sys.stderr, flush=True)
+                continue
+        result["cases"][case["name"]] = {"construct_s": t1 - t0, "synth_s": t2 - t1, "total_s": t2 - t0}
+        print(json.dumps({"done": case["name"], **result["cases"][case["name"]]}), file=sys.stderr, flush=True)
+    return result
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--probe":
+        print(json.dumps(probe(sys.argv[2])))
+        return
+    spec = json.loads(Path(os.environ["BENCH_SPEC"]).read_text())
+    build(spec).synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Smoke test of the benchmark (bench/run.py --quick): it runs end to end and prints its table.
+
+Asserts only that every section of the table is printed; never a timing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("== 1. Deploy and destroy", "== 2. Synth", "== 3. Bridge overhead", "== 4. API calls per account",
+            "== 5. Peak memory", "== Not measured")  # fmt: skip
+
+
+@pytest.mark.e2e
+def test_quick_benchmark_prints_its_table(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--plot", str(tmp_path / "plot.png")],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    for section in SECTIONS:
+        assert section in result.stdout, f"{section!r} missing from:\n{result.stdout[-3000:]}"
