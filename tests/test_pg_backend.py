@@ -21,7 +21,7 @@ from e2e_project import Project, add_user_counts, e2e_project, process_tree, run
 from helpers import MariaDB
 from qingcloud_mysqlplus.testing.postgres import Postgres
 
-pytestmark = [pytest.mark.e2e, pytest.mark.mariadb]
+pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.postgres]
 
 LOCK_TIMEOUT = {"TF_CLI_ARGS_apply": "-lock-timeout=5m"}
 LOCK_ERROR = "Error acquiring the state lock"
