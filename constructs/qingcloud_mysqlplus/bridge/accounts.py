@@ -83,10 +83,12 @@ def look_first(ctx: Context, user: str) -> History:
     return history
 
 
-def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool = False) -> Outcome:
-    """add_user; when it fails, the history decides whether the account already exists as declared."""
+def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool = False,
+        first: History | None = None) -> Outcome:  # fmt: skip
+    """add_user; when it fails, the history decides whether the account already exists as declared.
+    ``first``: the page of history already read (while waiting for the machine's lock)."""
     sent = spec.add_params(password)
-    first = look_first(ctx, spec.user)
+    first = first or look_first(ctx, spec.user)
     if first.newest_done is not None and not first.running and same_request(first.newest_done, sent):
         return Outcome("adopted", first.newest_done.job_id, "it already exists exactly as declared")
     try:
@@ -123,9 +125,10 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
     return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)
 
 
-def delete(ctx: Context, spec: AccountSpec) -> Outcome:
+def delete(ctx: Context, spec: AccountSpec, first: History | None = None) -> Outcome:
     """del_user; when it fails, the history decides whether the account is gone all the same."""
-    look_first(ctx, spec.user)
+    if first is None:
+        look_first(ctx, spec.user)
     try:
         return Outcome("deleted", run_service(ctx, "del_user", spec.del_params(), spec.user).job_id)
     except JobFailed as err:

@@ -20,7 +20,7 @@ from ..qingcloud.client import Client
 from ..qingcloud.errors import QingCloudError
 from ..qingcloud.retry import Deadline
 from . import contract as c
-from .accounts import Context, Failure, Outcome, add, delete
+from .accounts import Context, Failure, Outcome, add, delete, look_first
 from .lock import cluster_lock
 from .options import Request, UsageError, build_parser, parse_request
 from .proxies import restart_proxies
@@ -93,10 +93,13 @@ def _work(request: Request, ctx: Context, report: Reporter) -> Outcome:
     def waiting() -> None:
         report.note("waiting for another bridge on the same cluster")
 
+    # Read before queueing: no other bridge on this machine touches this user, and the connection is
+    # then open when the lock comes, so the request goes at once.
+    first = look_first(ctx, request.spec.user)
     with cluster_lock(request.settings.zone, request.cluster, ctx.deadline, lock_dir, on_wait=waiting):
         if request.command == "del-user":
-            return delete(ctx, request.spec)
-        outcome = add(ctx, request.spec, request.password, request.replace_existing)
+            return delete(ctx, request.spec, first)
+        outcome = add(ctx, request.spec, request.password, request.replace_existing, first)
         if not request.restart_proxies:
             return outcome
         restarted = restart_proxies(ctx)
