@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from qingcloud_mysqlplus.qingcloud.errors import QingCloudError
+from qingcloud_mysqlplus.qingcloud.errors import ApiError, QingCloudError
 from qingcloud_mysqlplus.qingcloud.jobs import Job, parse_job
 from qingcloud_mysqlplus.qingcloud.retry import Deadline
 
@@ -43,6 +43,7 @@ class FakeClient:
     calls: Counter[str] = field(default_factory=Counter)
     submitted: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     slept: float = 0.0
+    cluster_log: bool = True  # False: DescribeClusterJobs is refused as a bad request (1100)
 
     def add(self, service: str, params: Mapping[str, str], **kw: Any) -> dict[str, Any]:
         job = record(service, params, **kw)

@@ -200,3 +200,10 @@ def test_delete_that_fails_while_the_account_exists_says_the_way_forward() -> No
     message = said(info.value)
     assert "still exists on cl-fake0001" in message and "keep_on_destroy=True" in message
     assert "qingcloud-mysqlplus del-user --zone sh1a --cluster cl-fake0001 --user app_rw --host %" in message
+
+
+def test_without_a_cluster_log_the_callers_jobs_serve_as_evidence() -> None:
+    client = FakeClient(outcomes=["failed"], cluster_log=False)
+    made = client.add("add_user", SPEC.add_params(PASSWORD))
+    client.add("add_user", {**SPEC.add_params(PASSWORD), "user": "app_rw"}, cluster="cl-elsewhere")  # not this one's
+    assert add(context(client), SPEC, PASSWORD).job_id == made["job_id"]

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ..qingcloud.client import PAGE, Client
+from ..qingcloud.errors import BAD_PARAMETER, ApiError
 from ..qingcloud.jobs import RUNNING, SUCCESSFUL, Job
 from ..qingcloud.retry import Deadline
 from ..rules import AccountRuleError, AccountSpec, normalize_host
@@ -60,9 +61,25 @@ def touches(job: Job, cluster: str, user: str) -> bool:
 
 
 def pages(client: Client, cluster: str, deadline: Deadline, max_pages: int = MAX_PAGES) -> Iterator[Job]:
-    """The cluster's jobs, newest first, page by page, as long as they are needed."""
+    """The cluster's jobs, newest first, page by page, as long as they are needed.
+
+    DescribeClusterJobs is the cluster's own log; where an endpoint refuses it as
+    a bad request, the caller's jobs (DescribeJobs without ids) serve instead,
+    and ``touches`` keeps only this cluster's."""
+    own_log = True
     for page in range(max_pages):
-        jobs, total = client.cluster_jobs(cluster, deadline, offset=page * PAGE, limit=PAGE)
+        offset = page * PAGE
+        try:
+            jobs, total = (
+                client.cluster_jobs(cluster, deadline, offset, PAGE)
+                if own_log
+                else client.my_jobs(deadline, offset, PAGE)
+            )
+        except ApiError as err:
+            if err.ret_code != BAD_PARAMETER or not own_log:
+                raise
+            own_log = False
+            jobs, total = client.my_jobs(deadline, offset, PAGE)
         yield from jobs
         if not jobs or (page + 1) * PAGE >= total:
             return

@@ -140,6 +140,12 @@ class Client:
         jobs = [parse_job(j) for j in body.get("job_set") or [] if isinstance(j, dict)]
         return jobs, int(body.get("total_count") or 0)
 
+    def my_jobs(self, deadline: Deadline, offset: int = 0, limit: int = PAGE) -> tuple[list[Job], int]:
+        """One page of the caller's jobs on every cluster (DescribeJobs without ids), newest first."""
+        body = self.call("DescribeJobs", {"offset": offset, "limit": limit, "verbose": 1}, deadline)
+        jobs = [parse_job(j) for j in body.get("job_set") or [] if isinstance(j, dict)]
+        return jobs, int(body.get("total_count") or 0)
+
     def transition_status(self, cluster: str, deadline: Deadline) -> str | None:
         """The cluster's ``transition_status`` ("" when idle); None if it is not listed."""
         body = self.call("DescribeClusters", {"clusters": [cluster], "verbose": 0}, deadline)
