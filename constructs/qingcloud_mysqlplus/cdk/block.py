@@ -1,0 +1,220 @@
+"""The shared blocks of one stack: every account is one key of three ``for_each`` blocks.
+
+- A ``qingcloud_mysqlplus_accounts``: the declared, non-secret fields; its
+  only step is the destroy step (``del-user``, from ``self.input``).  Its
+  create is instant, so a killed run cannot leave it half made.  Terraform
+  runs the destroy step of a key that leaves the map, so removing an account
+  from the code deletes it; a block per account would be dropped without it.
+- M ``qingcloud_mysqlplus_made``: ``add-user`` then ``replay``; replaced when
+  its token changes or A is replaced (A's new id is unknown at plan).
+- D ``qingcloud_mysqlplus_confirmed``: no steps; it holds M's token and id,
+  so it exists with them only if M's steps all finished.  The construct's
+  attributes read D, so consumers wait until the account really exists.
+
+The maps are written once per stack, lazily at synth, so N accounts cost
+O(N); tokens come from :mod:`.lookups` then.  The holder construct is found
+with ``node.try_find_child`` (nothing is stored on the stack object) and
+remembered per scope in a weak map, with the scope's path, so that adding an
+account costs one jsii call (its own creation) rather than six.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import jsii
+from constructs import Construct
+
+from ..bridge import contract as c
+from ..rules import Privilege
+from . import lookups
+from .framework import fw
+from .names import ACCOUNTS_ID, ATTRIBUTES, CONFIRMED_ID, HOLDER_ID, MADE_ID, PASSWORDS_ID
+from .props import REPLACES, Account, MysqlPlusAccountError
+from .state import StackWhere
+
+# M's map: environment variable of the add step -> field (each value a string, as the bridge reads it).
+ADD_ENV = {c.ZONE: "zone", c.CLUSTER: "cluster_id", c.USER: "user", c.HOST: "host", c.ENDPOINT: "endpoint",
+           c.TIMEOUT: "timeout", c.DATABASE: "database", c.PRIV: "priv", c.SSL: "ssl",
+           c.PASSWORD_ENV: "password_env", c.REPLACE_EXISTING: "replace_existing",
+           c.RESTART_PROXIES: "restart_proxies"}  # fmt: skip
+DEL_ENV = {c.ZONE: "zone", c.CLUSTER: "cluster_id", c.USER: "user", c.HOST: "host", c.ENDPOINT: "endpoint",
+           c.TIMEOUT: "timeout"}  # fmt: skip
+
+
+@jsii.implements(fw.IAnyProducer)
+class _Producer:
+    """A value computed in Python when Terraform JSON is written, not when an account is added."""
+
+    def __init__(self, produce: Callable[[], Any]) -> None:
+        self._produce = produce
+
+    def produce(self, context: Any) -> Any:
+        return self._produce()
+
+
+class _Scope:
+    """What one scope's accounts share: its construct path and its stack's holder."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.block: AccountsBlock | None = None
+
+
+_SCOPES: WeakKeyDictionary[Construct, _Scope] = WeakKeyDictionary()
+
+
+def _scope(scope: Construct) -> _Scope:
+    found = _SCOPES.get(scope)
+    if found is None:
+        found = _SCOPES[scope] = _Scope(scope.node.path)
+    return found
+
+
+def construct_path(account: Construct, scope: Construct, id: str) -> str:
+    """``account.node.path``, computed in Python when ``id`` needs no escaping (constructs escapes '/')."""
+    if "/" in id or not id.isprintable():
+        return str(account.node.path)
+    parent = _scope(scope).path
+    return f"{parent}/{id}" if parent else id
+
+
+def _lazy(produce: Callable[[], Any]) -> Any:
+    return fw.Lazy.any_value(_Producer(produce))
+
+
+class AccountsBlock(Construct):
+    """The accounts of one stack, and the three blocks and the passwords local written from them."""
+
+    @classmethod
+    def of(cls, scope: Construct, interpreter: Sequence[str]) -> AccountsBlock:
+        """The stack's holder, made on its first account (with that account's bridge command)."""
+        shared = _scope(scope)
+        if shared.block is None:
+            stack = scope if isinstance(scope, fw.TerraformStack) else fw.TerraformStack.of(scope)
+            found = stack.node.try_find_child(HOLDER_ID)
+            shared.block = found if isinstance(found, AccountsBlock) else cls(stack, list(interpreter))
+        return shared.block
+
+    def __init__(self, stack: Construct, interpreter: list[str]) -> None:
+        super().__init__(stack, HOLDER_ID)
+        self.entries: dict[str, Account] = {}
+        self._superusers: dict[str, str] = {}  # literal cluster -> path of its superuser
+        self._tokens: dict[str, str] = {}
+        accounts, made = self._data("accounts", ACCOUNTS_ID), self._data("made", MADE_ID)
+        confirmed = self._data("confirmed", CONFIRMED_ID)
+        passwords = fw.TerraformLocal(self, "passwords", _lazy(self._passwords))
+        passwords.override_logical_id(PASSWORDS_ID)
+        accounts.add_override("for_each", _lazy(self._accounts_map))
+        accounts.add_override("input", "${each.value}")
+        accounts.add_override("triggers_replace", [f"${{each.value.{name}}}" for name in REPLACES])
+        accounts.add_override("provisioner", [_destroy_step(interpreter)])
+        made.add_override("for_each", _lazy(self._made_map))
+        made.add_override("input", "${each.value.token}")
+        made.add_override(
+            "triggers_replace", ["${each.value.token}", f"${{terraform_data.{ACCOUNTS_ID}[each.key].id}}"]
+        )
+        made.add_override("provisioner", _add_steps(interpreter))
+        confirmed.add_override("for_each", f"${{terraform_data.{MADE_ID}}}")
+        confirmed.add_override("input", {"token": "${each.value.output}", "made": "${each.value.id}"} | {
+            name: f"${{terraform_data.{ACCOUNTS_ID}[each.key].output.{name}}}" for name in ATTRIBUTES})  # fmt: skip
+
+    def _data(self, id: str, name: str) -> Any:
+        resource = fw.DataResource(self, id)
+        resource.override_logical_id(name)
+        return resource
+
+    def add(self, account: Account) -> None:
+        """Register an account; the same user twice on a cluster, or a second superuser, is refused."""
+        other = self.entries.get(account.key)
+        if other is not None:  # literal cluster and user make the key, so this is the same account
+            raise MysqlPlusAccountError(
+                f"{account.path}: user {account.user} on {account.cluster_id} is already declared by {other.path}"
+            )
+        cluster = account.literal("cluster_id")
+        if account.privilege is Privilege.SUPERUSER and cluster:
+            first = self._superusers.setdefault(cluster, account.path)
+            if first != account.path:
+                raise MysqlPlusAccountError(
+                    f"{account.path}: privilege: a second SuperuserAccount on {cluster} ({first} is one); "
+                    "a MySQL Plus cluster allows only one"
+                )
+        self.entries[account.key] = account
+
+    # -- what the lazy values produce, at synth ---------------------------------------------------
+
+    def _sorted(self) -> list[tuple[str, Account]]:
+        return sorted(self.entries.items())
+
+    def _accounts_map(self) -> dict[str, Any]:
+        return {key: {"cluster_id": a.cluster_id, "zone": a.zone, "user": a.user, "host": a.host,
+                      "database": a.database, "privilege": a.privilege.value, "ssl": a.ssl,
+                      "password_version": a.password_version, "endpoint": a.endpoint, "timeout": a.timeout,
+                      "keep_on_destroy": a.keep_on_destroy, "construct": a.path}
+                for key, a in self._sorted()}  # fmt: skip
+
+    def _passwords(self) -> dict[str, str]:
+        return {key: a.password for key, a in self._sorted() if a.password is not None}
+
+    def _made_map(self) -> dict[str, Any]:
+        missing = [a for key, a in self._sorted() if key not in self._tokens]
+        if missing:
+            self._tokens.update(lookups.tokens(self._where(), [_wanted(a) for a in missing]))
+        return {key: _made_value(a) | {"token": self._tokens[key]} for key, a in self._sorted()}
+
+    def _where(self) -> StackWhere:
+        """The stack's id, backend block and directory (a few jsii calls, once per stack)."""
+        stack = fw.TerraformStack.of(self)
+        backend = stack.node.try_find_child("backend")  # every TerraformBackend takes this id
+        terraform = None
+        if isinstance(backend, fw.TerraformBackend):
+            resolver = fw.DefaultTokenResolver(fw.StringConcat())
+            config = fw.Tokenization.resolve(backend.to_terraform(), scope=stack, resolver=resolver, preparing=False)
+            terraform = dict(config.get("terraform") or {})
+        outdir = Path(fw.App.of(stack).outdir)
+        return StackWhere(stack.node.id, terraform, outdir / "stacks" / stack.node.id)
+
+
+def _wanted(a: Account) -> lookups.Wanted:
+    return lookups.Wanted(a.key, a.literal("zone"), a.literal("cluster_id"), a.literal("user"), a.literal("endpoint"))
+
+
+def _made_value(a: Account) -> dict[str, str]:
+    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``."""
+    value = {"zone": a.zone, "cluster_id": a.cluster_id, "user": a.user, "host": a.host, "endpoint": a.endpoint,
+             "timeout": a.timeout, "database": a.database, "priv": a.privilege.value,
+             "ssl": c.flag_word(a.ssl == "YES"), "password_env": a.password_env,
+             "replace_existing": c.flag_word(a.replace_existing), "restart_proxies": c.flag_word(a.restart_proxies)}  # fmt: skip
+    return value
+
+
+def _destroy_step(interpreter: list[str]) -> dict[str, Any]:
+    """``del-user`` from ``self.input`` only: a destroy step may reference nothing else."""
+    env = {name: f"${{self.input.{field}}}" for name, field in DEL_ENV.items()}
+    env[c.KEEP] = f'${{self.input.keep_on_destroy ? "{c.flag_word(True)}" : "{c.flag_word(False)}"}}'
+    return {"local-exec": {"when": "destroy", "interpreter": interpreter, "command": "del-user", "environment": env}}
+
+
+def _add_steps(interpreter: list[str]) -> list[dict[str, Any]]:
+    """``add-user`` (with the password) records its result; ``replay`` (without) prints it and fails for it.
+
+    Terraform hides all output of a step whose configuration holds an
+    ephemeral value, so the add step never fails by itself; the replay step
+    shows the result and taints M when the add failed.
+    """
+    status = c.status_file("${self.id}")
+    env = {name: f"${{each.value.{field}}}" for name, field in ADD_ENV.items()}
+    env[c.PASSWORD] = f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'
+    env[c.STATUS_FILE] = status
+    add = {"interpreter": interpreter, "command": "add-user", "environment": env, "on_failure": "continue"}
+    replay = {"interpreter": interpreter, "command": "replay", "environment": {c.STATUS_FILE: status}}
+    return [{"local-exec": add}, {"local-exec": replay}]
+
+
+def reference(key: str, name: str) -> str:
+    """An expression for one attribute of a confirmed account."""
+    return f"${{terraform_data.{CONFIRMED_ID}[{json.dumps(key)}].output.{name}}}"

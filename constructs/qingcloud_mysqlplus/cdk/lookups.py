@@ -1,0 +1,176 @@
+"""Synth-time reads that decide, per account, whether its add must run (again).
+
+A CI runner keeps nothing, so the evidence lives where every runner can read
+it: the stack's Terraform state and the cluster's job history.  An account is
+*confirmed* when the state holds its made-instance (M) untainted and its
+confirmed-instance (D) carrying M's token and id: D is created only after all
+of M's steps finished.  A confirmed account keeps its stored token (nothing to
+do), unless the cluster's history shows it deleted since; every other account
+gets a fresh token, so Terraform replaces M and the add runs again (cheaply:
+the bridge adopts an account that already exists exactly as declared).
+
+Everything here is bounded, optional and said in one line per stack on
+stderr; ``QINGCLOUD_MYSQLPLUS_LOOKUPS=0`` turns it off (fixed tokens).
+Nothing imports cdktf here: the callers pass plain data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..bridge import contract
+from ..bridge.evidence import pages, touches
+from ..qingcloud.client import Client
+from ..qingcloud.errors import QingCloudError
+from ..qingcloud.jobs import SUCCESSFUL
+from ..qingcloud.retry import Deadline
+from ..qingcloud.settings import SettingsError, resolve
+from .state import StackWhere, confirmed, read_state
+
+LOOKUPS_ENV = "QINGCLOUD_MYSQLPLUS_LOOKUPS"
+UNCHECKED = "unchecked"  # the token of every account while lookups are off
+CLUSTER_SECONDS = 10.0  # all of one stack's job-history reads
+HTTP_SECONDS = 5.0
+SHOWN_NAMES = 5
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One declared account: its key, and the literals that name it on a cluster (None: a token)."""
+
+    key: str
+    zone: str | None
+    cluster: str | None
+    user: str | None
+    endpoint: str | None
+
+    @property
+    def name(self) -> str:
+        return self.user or self.key
+
+
+@dataclass(frozen=True)
+class Verdict:
+    present: bool | None  # False only when a successful del_user is the newest job touching the user
+    words: str
+
+
+_HISTORY: dict[tuple[str, ...], dict[str, Verdict]] = {}  # per process: one read per cluster
+
+
+def off(environ: Mapping[str, str]) -> bool:
+    value = environ.get(LOOKUPS_ENV, "").strip().lower()
+    return value != "" and value in contract.FALSE_WORDS
+
+
+def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, str] = os.environ,
+           say: Say | None = None) -> dict[str, str]:  # fmt: skip
+    """The token of each wanted account, and one line on stderr saying why."""
+    wanted = list(wanted)
+    if off(environ):
+        return {w.key: UNCHECKED for w in wanted}
+    say = say or _stderr
+    state = read_state(where, environ)
+    stored = confirmed(state) if isinstance(state, dict) else {}
+    verdicts, notes = check_clusters([w for w in wanted if w.key in stored], environ)
+    result, readd, new = {}, [], []
+    for w in wanted:
+        token, verdict = stored.get(w.key), verdicts.get(w.key)
+        if token is not None and verdict is not None and verdict.present is False:
+            readd.append(f"{w.name} (missing on {w.cluster}: {verdict.words})")
+            token = None
+        if token is None and w.key not in stored:
+            new.append(w.name)
+        result[w.key] = token or secrets.token_hex(8)
+    say(f"{contract.PROG}: stack {where.stack_id}: {_summary(state, len(wanted), new, readd, notes)}")
+    return result
+
+
+def _summary(state: dict[str, Any] | str, count: int, new: list[str], readd: list[str], notes: list[str]) -> str:
+    """What the lookups found, in words: no password, no job record, only names and job ids."""
+    if isinstance(state, str):
+        head = f"state unreadable ({state}): adding all {_count(count)} again (existing ones are adopted)"
+    elif not state:
+        head = f"no state yet: {_count(count)} to add"
+    else:
+        head = f"{count - len(new) - len(readd)} of {_count(count)} confirmed in the state"
+        head += f"; to add (new or unfinished): {_names(new)}" if new else ""
+    return "; ".join([head] + ([f"re-adding {', '.join(readd)}"] if readd else []) + notes)
+
+
+def _count(n: int) -> str:
+    return f"{n} account" + ("" if n == 1 else "s")
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:SHOWN_NAMES])
+    return shown + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+# -- the clusters ------------------------------------------------------------------------------
+
+
+def check_clusters(wanted: list[Wanted], environ: Mapping[str, str]) -> tuple[dict[str, Verdict], list[str]]:
+    """What each cluster's job history says of the wanted accounts (one paged read per cluster)."""
+    groups: dict[tuple[str, str, str], list[Wanted]] = {}
+    for w in wanted:
+        if w.zone and w.cluster and w.user:
+            groups.setdefault((w.zone, w.endpoint or "", w.cluster), []).append(w)
+    verdicts: dict[str, Verdict] = {}
+    notes: list[str] = []
+    deadline = Deadline(CLUSTER_SECONDS)
+    for (zone, endpoint, cluster), members in sorted(groups.items()):
+        try:
+            settings = resolve(zone=zone, endpoint=endpoint or None, environ=environ)
+        except SettingsError as err:
+            notes.append(f"cluster check skipped ({str(err).split(' (looked in')[0]})")
+            break
+        users = {str(w.user) for w in members}
+        cache = (settings.endpoint.url, settings.zone, settings.access_key, cluster)
+        known = _HISTORY.get(cache, {})
+        if not users <= set(known):
+            client = Client(access_key=settings.access_key, secret_key=settings.secret_key, zone=settings.zone,
+                            endpoint=settings.endpoint, http_timeout=HTTP_SECONDS)  # fmt: skip
+            try:
+                known = _HISTORY[cache] = {**known, **history(client, cluster, users, deadline)}
+            except QingCloudError as err:
+                notes.append(f"cluster check on {cluster} failed ({err})")
+                continue
+        verdicts.update({w.key: known[str(w.user)] for w in members})
+    return verdicts, notes
+
+
+def history(client: Client, cluster: str, users: set[str], deadline: Deadline) -> dict[str, Verdict]:
+    """Per user: the newest successful add_user or del_user touching it, newest first.
+
+    Only a del_user counts as missing.  No job listed is *unknown*, not
+    missing: jobs age out of the listing, and a steady account must not be
+    re-added (and fail) on every deploy because its add is no longer listed.
+    """
+    found: dict[str, Verdict] = {}
+    unreadable = 0
+    for job in pages(client, cluster, deadline):
+        if job.request is None:
+            unreadable += job.status == SUCCESSFUL
+            continue
+        user = str(job.request.params.get("user"))
+        if job.status != SUCCESSFUL or user not in users or user in found or not touches(job, cluster, user):
+            continue
+        service = job.request.service
+        if unreadable:
+            found[user] = Verdict(None, f"{unreadable} newer job(s) without a readable directive")
+        else:
+            found[user] = Verdict(service == "add_user", f"{service} {job.job_id} is its newest successful job")
+        if len(found) == len(users):
+            break
+    return {u: found.get(u, Verdict(None, "no add_user or del_user listed")) for u in users}
