@@ -24,6 +24,7 @@ from e2e_project import reset_server
 from helpers import ACCESS_KEY, CLUSTER, SECRET_KEY, ZONE, MariaDB, Sim, running_sim
 from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password
 from qingcloud_mysqlplus.bridge.main import main
+from qingcloud_mysqlplus.cdk import lookups
 from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
 from qingcloud_mysqlplus.rules import AccountSpec
 from qingcloud_mysqlplus.sim.backends import MySQLBackend
@@ -32,6 +33,14 @@ HOSTILE = ["", " ", "'", '"', ";", "\n", "$(id)", "`id`", "a'; DROP USER root; -
 TEXT = st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE))
 ANY = st.one_of(TEXT, st.none(), st.booleans(), st.integers(), st.floats(), st.lists(TEXT, max_size=3))
 LITERAL_PASSWORD = "Canary@Literal-9x"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_lookups() -> Iterator[None]:
+    """Synth here tests the props; the state and cluster reads have their own tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(lookups.LOOKUPS_ENV, "0")
+        yield
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -52,6 +61,7 @@ LITERAL_PASSWORD = "Canary@Literal-9x"
             "endpoint": ANY,
             "keep_on_destroy": ANY,
             "replace_existing": ANY,
+            "restart_proxies": ANY,
         },
     ),
     password=st.sampled_from(["token", "literal", "none"]),
