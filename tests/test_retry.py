@@ -49,20 +49,24 @@ def test_backoff_uses_the_random_it_is_given() -> None:
     assert low.delay(3) == 0.125
 
 
-def test_polls_are_dense_around_the_expected_end_and_about_one_a_second() -> None:
+def test_polls_are_dense_around_the_expected_end_and_under_one_a_second() -> None:
     times = list(islice(PollSchedule(expected=6.0).times(), 200))
-    before_end = [t for t in times if t <= 6.2]
-    assert before_end[0] == pytest.approx(4.8) and len(before_end) == 8  # nothing wasted before 4.8 s
-    assert max(b - a for a, b in pairwise(before_end)) == pytest.approx(0.2)
-    assert len(before_end) / 6.2 < 1.5
+    until_end = [t for t in times if t <= 6.2]
+    assert until_end == pytest.approx([5.4, 5.65, 5.9, 6.15])  # nothing wasted before 5.4 s; the end seen within 0.25 s
+    assert len(until_end) / 6.2 < 1.0
     late = [b - a for a, b in pairwise(times) if a > 20]
     assert late and max(late) == pytest.approx(2.0)  # a job far past its usual time is polled every 2 s
+
+
+def test_a_zero_second_job_is_seen_at_once() -> None:
+    assert next(iter(PollSchedule(expected=0.0).times())) == 0.05
+    assert next(iter(PollSchedule().times())) == 0.05
 
 
 def test_unknown_duration_starts_soon_and_grows() -> None:
     times = list(islice(PollSchedule().times(), 12))
     gaps = [b - a for a, b in pairwise(times)]
-    assert times[0] == 0.25 and gaps == sorted(gaps) and gaps[-1] == pytest.approx(2.0)
+    assert times[0] == 0.05 and gaps == sorted(gaps) and gaps[-1] == pytest.approx(2.0)
 
 
 @pytest.fixture

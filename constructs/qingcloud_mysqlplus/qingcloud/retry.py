@@ -100,13 +100,15 @@ class PollSchedule:
     ``expected`` is how long this cluster's jobs of the kind took before (whole
     seconds from the job history, so up to a second off either way); unknown,
     polling starts at ``first`` and grows.  Around the end it polls every
-    ``dense`` seconds for ``window`` seconds, then grows by ``factor`` to
-    ``maximum``: about one call a second on average for a 6 s job.
+    ``dense`` seconds from ``lead`` seconds before it for ``window`` seconds
+    after it, then grows by ``factor`` to ``maximum``: under one call a second
+    on average for a 6 s job, and its end seen within ``dense`` seconds.
     """
 
     expected: float | None = None
-    first: float = 0.25
-    dense: float = 0.2
+    first: float = 0.05
+    lead: float = 0.6
+    dense: float = 0.25
     window: float = 2.5
     factor: float = 1.5
     maximum: float = 2.0
@@ -115,7 +117,7 @@ class PollSchedule:
         """Seconds after submitting at which to poll, increasing."""
         at = self.first
         if self.expected is not None:
-            start, steps = max(self.first, self.expected - 1.2), 0
+            start, steps = max(self.first, self.expected - self.lead), 0
             while (at := round(start + steps * self.dense, 6)) < self.expected + self.window:
                 yield at
                 steps += 1
