@@ -138,11 +138,11 @@ def check_clusters(wanted: list[Wanted], environ: Mapping[str, str]) -> tuple[di
         users = {str(w.user) for w in members}
         cache = (settings.endpoint.url, settings.zone, settings.access_key, cluster)
         known = _HISTORY.get(cache, {})
-        if not users <= set(known):
+        if users - set(known):
             client = Client(access_key=settings.access_key, secret_key=settings.secret_key, zone=settings.zone,
                             endpoint=settings.endpoint, http_timeout=HTTP_SECONDS)  # fmt: skip
             try:
-                known = _HISTORY[cache] = {**known, **history(client, cluster, users, deadline)}
+                known = _HISTORY[cache] = {**known, **history(client, cluster, users - set(known), deadline)}
             except QingCloudError as err:
                 notes.append(f"cluster check on {cluster} failed ({err})")
                 continue
