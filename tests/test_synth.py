@@ -38,8 +38,9 @@ from qingcloud_mysqlplus.qingcloud.retry import Deadline
 
 
 @pytest.fixture(autouse=True)
-def no_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_lookups(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(lookups.LOOKUPS_ENV, "0")
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.qingcloud/config.yaml of the machine's
 
 
 def new_stack(id: str = "test") -> TerraformStack:
