@@ -51,15 +51,17 @@ class Run:
     converged: bool
     note: str
     found: set[str]
-    state_lost: bool = False  # the kill cut Terraform's in-place write of a local state file
+    state_lost: bool = False  # the kill cut Terraform's in-place write of a local state file mid-JSON
+    emptied: bool = False  # ... right after truncating it: Terraform reads an empty file as no state
 
 
 def state_readable(project: Project) -> bool:
+    """Whether Terraform can still read the local state: an empty file is no state to it, half a JSON an error."""
     if project.backend != "local" or not project.state_file.exists():
         return True
+    text = project.state_file.read_text()
     try:
-        json.loads(project.state_file.read_text())
-        return True
+        return not text.strip() or bool(json.loads(text))
     except ValueError:
         return False
 
@@ -77,6 +79,7 @@ def killed_then_fresh_runner(project: Project, db: MariaDB, users: list[str], at
     kill_like_ci(running, grace=2.0)
     project.finish(running)
     at_kill = len(sim.jobs())
+    emptied = project.backend == "local" and project.state_file.exists() and not project.state_file.read_text().strip()
     if not state_readable(project):
         return Run(False, f"killed at {at_kill} jobs: the local state file was left truncated", server_users(db), True)
     runner = project.fresh_runner("after-kill")
@@ -85,13 +88,16 @@ def killed_then_fresh_runner(project: Project, db: MariaDB, users: list[str], at
     diff = runner.cdktf("diff", ok=False)
     project.outputs += runner.outputs
     settled = diff.returncode == 0 and NO_CHANGES in text(diff)
-    ok = again.returncode == 0 and found == set(users) and logins_ok(project, db, users) and settled
     adds = sum(1 for job in sim.jobs() if job["service"] == "add_user")
-    note = (f"killed at {at_kill} jobs; fresh runner: deploy exit {again.returncode}, {len(found)}/{len(users)} "
-            f"found, {adds} add_user jobs in all, diff {'settled' if settled else 'NOT settled'}")  # fmt: skip
+    made = sorted(j["user"] for j in sim.jobs() if j["service"] == "add_user" and j["status"] == "successful")
+    once = made == sorted(users)  # no account made twice: what the killed run made was adopted, not re-made
+    ok = again.returncode == 0 and found == set(users) and logins_ok(project, db, users) and settled and once
+    note = (f"killed at {at_kill} jobs{' (state file left empty)' if emptied else ''}; fresh runner: "
+            f"deploy exit {again.returncode}, {len(found)}/{len(users)} "
+            f"found, {adds} add_user jobs in all ({len(made)} successful), diff {'settled' if settled else 'NOT settled'}")  # fmt: skip
     if not ok:
         note += f" | {synth_line(again)} | {text(again)[-1500:]}"
-    return Run(ok, note, found)
+    return Run(ok, note, found, emptied=emptied)
 
 
 @pytest.mark.parametrize("backend", ["local", pytest.param("pg", marks=pytest.mark.postgres)])
@@ -112,8 +118,10 @@ def test_killed_deploy_converges_from_a_fresh_runner(
             hits += len(scan(project))
     passed = sum(run.converged for run in runs.values())
     lost = [name for name, run in runs.items() if run.state_lost]
+    emptied = [name for name, run in runs.items() if run.emptied]
     summary = f"{passed}/{len(runs)} kill points converged on a fresh runner, diff settled" + (
-        f"; local state file truncated by the kill at: {', '.join(lost)}" if lost else "")  # fmt: skip
+        f"; local state file truncated by the kill at: {', '.join(lost)}" if lost else "") + (
+        f"; left empty (and converged) at: {', '.join(emptied)}" if emptied else "")  # fmt: skip
     points = ", ".join(str(n) for n in KILL_POINTS.values())
     last = list(runs.values())[-1]
     reliability(f"killed deploy (10), fresh runner, {backend} state", f"SIGTERM+SIGKILL at jobs {points}", summary,
