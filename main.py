@@ -6,6 +6,9 @@ QINGCLOUD_ZONE) or from cdktf.json's context (clusterId, zone).  Passwords
 are ephemeral Terraform variables: set TF_VAR_app_rw_password,
 TF_VAR_reporting_password and TF_VAR_admin_password when you deploy; they
 never reach cdk.tf.json, the state or a plan.
+
+The framework is imported before the library, which binds to it (CDK for
+Terraform here; CDK Terrain by changing that one import).
 """
 
 import os
