@@ -55,7 +55,7 @@ def test_polls_are_dense_around_the_expected_end_and_under_one_a_second() -> Non
     assert until_end == pytest.approx([5.4, 5.65, 5.9, 6.15])  # nothing wasted before 5.4 s; the end seen within 0.25 s
     assert len(until_end) / 6.2 < 1.0
     late = [b - a for a, b in pairwise(times) if a > 20]
-    assert late and max(late) == pytest.approx(2.0)  # a job far past its usual time is polled every 2 s
+    assert late and max(late) == pytest.approx(1.0)  # a job far past its usual time: once a second
 
 
 def test_a_zero_second_job_is_seen_at_once() -> None:
@@ -66,7 +66,7 @@ def test_a_zero_second_job_is_seen_at_once() -> None:
 def test_unknown_duration_starts_soon_and_grows() -> None:
     times = list(islice(PollSchedule().times(), 12))
     gaps = [b - a for a, b in pairwise(times)]
-    assert times[0] == 0.05 and gaps == sorted(gaps) and gaps[-1] == pytest.approx(2.0)
+    assert times[0] == 0.05 and gaps == sorted(gaps) and gaps[-1] == pytest.approx(1.0)
 
 
 @pytest.fixture

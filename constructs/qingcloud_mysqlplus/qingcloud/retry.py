@@ -111,7 +111,7 @@ class PollSchedule:
     dense: float = 0.25
     window: float = 2.5
     factor: float = 1.5
-    maximum: float = 2.0
+    maximum: float = 1.0
 
     def times(self) -> Iterator[float]:
         """Seconds after submitting at which to poll, increasing."""
