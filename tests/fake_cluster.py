@@ -67,6 +67,12 @@ class FakeClient:
         self, cluster: str, deadline: Deadline, offset: int = 0, limit: int = 100
     ) -> tuple[list[Job], int]:
         self.calls["DescribeClusterJobs"] += 1
+        if not self.cluster_log:
+            raise ApiError("DescribeClusterJobs", 1100, "action not supported")
+        return [parse_job(j) for j in self.history[offset : offset + limit]], len(self.history)
+
+    def my_jobs(self, deadline: Deadline, offset: int = 0, limit: int = 100) -> tuple[list[Job], int]:
+        self.calls["DescribeJobs"] += 1
         return [parse_job(j) for j in self.history[offset : offset + limit]], len(self.history)
 
     def transition_status(self, cluster: str, deadline: Deadline) -> str | None:

@@ -207,3 +207,4 @@ def test_without_a_cluster_log_the_callers_jobs_serve_as_evidence() -> None:
     made = client.add("add_user", SPEC.add_params(PASSWORD))
     client.add("add_user", {**SPEC.add_params(PASSWORD), "user": "app_rw"}, cluster="cl-elsewhere")  # not this one's
     assert add(context(client), SPEC, PASSWORD).job_id == made["job_id"]
+    assert client.calls["DescribeClusterJobs"] >= 1 and client.calls["DescribeJobs"] >= 1  # the fallback was used
