@@ -501,3 +501,22 @@ def test_no_framework_is_one_line_naming_the_extras() -> None:
                        **{FRAMEWORK_ENV: "cdktn"})  # fmt: skip
     assert named.returncode == 1 and named.stderr.startswith(f"qingcloud_mysqlplus: cdktn ({FRAMEWORK_ENV}=cdktn)")
     assert "Traceback" not in named.stderr and len(named.stderr.splitlines()) == 1
+
+
+def test_an_unreachable_api_is_said_and_keeps_the_stored_tokens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lookups, "CLUSTER_SECONDS", 1.0)
+    lookups._HISTORY.clear()
+    where, lines = local_where(tmp_path), []
+    key = f"{CLUSTER}/app_rw"
+    made, seen = (
+        [instance(key, {"id": "id0", "input": "tok0"})],
+        [instance(key, {"input": {"token": "tok0", "made": "id0"}})],
+    )
+    Path(where.terraform["backend"]["local"]["path"]).write_text(json.dumps(state(made, seen)))  # type: ignore[index]
+    env = {"QINGCLOUD_ACCESS_KEY": ACCESS_KEY, "QINGCLOUD_SECRET_KEY": SECRET_KEY,
+           "QINGCLOUD_ENDPOINT": "http://127.0.0.1:1/iaas/"}  # fmt: skip
+    assert lookups.tokens(where, wanted(key), env, lines.append) == {key: "tok0"}
+    assert lines[0].startswith("qingcloud-mysqlplus: stack s: 1 of 1 account confirmed in the state; ")
+    assert f"cluster check on {CLUSTER} failed (" in lines[0] and SECRET_KEY not in lines[0]
