@@ -145,21 +145,3 @@ def made_as(job: Job | None, spec: AccountSpec) -> str:
         return normalize_host(host) if host is not None else spec.host
     except AccountRuleError:
         return spec.host
-
-
-def presence(client: Client, cluster: str, users: Iterable[str], deadline: Deadline) -> dict[str, bool | None]:
-    """For each user, whether the history shows the account (one paged read for all of them)."""
-    wanted = set(users)
-    found: dict[str, bool | None] = {}
-    unreadable = 0
-    for job in pages(client, cluster, deadline):
-        if job.request is None:
-            unreadable += job.status == SUCCESSFUL
-            continue
-        user = job.request.params.get("user")
-        if job.status != SUCCESSFUL or user not in wanted or user in found or not touches(job, cluster, str(user)):
-            continue
-        found[str(user)] = None if unreadable else job.request.service == "add_user"
-        if len(found) == len(wanted):
-            break
-    return {user: found.get(user, None if unreadable else False) for user in wanted}
