@@ -12,7 +12,8 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+
+from .grants import STANDARD_DATABASE_GRANTS, STANDARD_GLOBAL_GRANTS, Privilege
 
 USER_PATTERN = re.compile(r"[A-Za-z0-9_]{2,26}")
 RESERVED_USERS = frozenset({"root", "qc_admin", "qc_repl", "qc_check", "monitor"})
@@ -24,24 +25,6 @@ DATABASE_PATTERN = re.compile(r"[A-Za-z0-9_$-]{1,64}")
 ALL_DATABASES = "*"
 ALL_HOSTS = "%"
 SHOWN_MAX = 40  # received values longer than this are shortened in messages
-
-
-class Privilege(str, Enum):
-    """The two account kinds of ``add_user``'s ``priv`` parameter."""
-
-    STANDARD = "StandardAccount"
-    SUPERUSER = "SuperuserAccount"
-
-
-# What each privilege grants (from the add_user page).  PROCESS, RELOAD and
-# SHOW DATABASES are global in MySQL, so a standard account scoped to one
-# database gets them on *.* and the rest on the database.
-STANDARD_DATABASE_GRANTS = (
-    "ALTER", "ALTER ROUTINE", "CREATE", "CREATE ROUTINE", "CREATE TEMPORARY TABLES",
-    "CREATE VIEW", "DELETE", "DROP", "EXECUTE", "EVENT", "INDEX", "INSERT",
-    "LOCK TABLES", "SELECT", "SHOW VIEW", "UPDATE", "TRIGGER", "REFERENCES",
-)  # fmt: skip
-STANDARD_GLOBAL_GRANTS = ("PROCESS", "RELOAD", "SHOW DATABASES")
 
 
 class AccountRuleError(ValueError):
@@ -250,3 +233,11 @@ def check_account(
 def check_del(user: object, host: object = ALL_HOSTS) -> AccountSpec:
     """The fields ``del_user`` takes (user, host), checked."""
     return AccountSpec(user=check_user(user), host=normalize_host(host))
+
+
+__all__ = [
+    "ALL_DATABASES", "ALL_HOSTS", "STANDARD_DATABASE_GRANTS", "STANDARD_GLOBAL_GRANTS", "AccountRuleError",
+    "AccountSpec", "Privilege", "check_account", "check_cluster_id", "check_database", "check_del",
+    "check_password", "check_privilege_scope", "check_user", "check_zone", "host_entries", "normalize_host",
+    "normalize_privilege", "normalize_ssl", "shown",
+]  # fmt: skip
