@@ -100,10 +100,23 @@ def test_a_refused_connection_was_never_sent_and_is_resent() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # nothing listens once closed
+    now = [0.0]
     sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    client = client_at(port, sleeps)
+    client.sleep = sleep
     with pytest.raises(DeadlineExceeded) as info:
-        client_at(port, sleeps).run_service("cl-x", "add_user", {"user": "u"}, Deadline(1.0))
-    assert "connection to 127.0.0.1" in str(info.value) and sleeps  # resent while the deadline allowed
+        client.run_service("cl-x", "add_user", {"user": "u"}, Deadline(30.0, clock=lambda: now[0]))
+    assert "connection to 127.0.0.1" in str(info.value)
+    assert len(sleeps) >= 5 and max(sleeps) <= 8.0  # resent with growing back-off while the deadline allowed
+
+
+def test_backoff_never_overflows() -> None:
+    assert Backoff(rand=lambda low, high: high).delay(5000) == 8.0
 
 
 def test_a_dropped_answer_to_a_write_goes_to_the_caller_at_once(dropping_server: int) -> None:

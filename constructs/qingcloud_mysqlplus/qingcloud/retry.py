@@ -49,7 +49,7 @@ class Backoff:
     rand: Callable[[float, float], float] = field(default=random.uniform, compare=False)
 
     def delay(self, attempt: int) -> float:
-        top = min(self.cap, self.base * 2**attempt)
+        top = min(self.cap, self.base * 2 ** min(attempt, 32))  # no float overflow however long it runs
         return self.rand(min(self.base / 2, top), top)
 
 
