@@ -107,9 +107,9 @@ class PollSchedule:
 
     expected: float | None = None
     first: float = 0.05
-    lead: float = 0.6
-    dense: float = 0.25
-    window: float = 2.5
+    lead: float = 0.35
+    dense: float = 0.15
+    window: float = 1.5
     factor: float = 1.5
     maximum: float = 1.0
 
