@@ -52,7 +52,9 @@ def test_backoff_uses_the_random_it_is_given() -> None:
 def test_polls_are_dense_around_the_expected_end_and_under_one_a_second() -> None:
     times = list(islice(PollSchedule(expected=6.0).times(), 200))
     until_end = [t for t in times if t <= 6.2]
-    assert until_end == pytest.approx([5.65, 5.8, 5.95, 6.1])  # nothing wasted before 5.65 s; the end seen within 0.15 s
+    assert until_end == pytest.approx(
+        [5.65, 5.8, 5.95, 6.1]
+    )  # nothing wasted before 5.65 s; the end seen within 0.15 s
     assert len(until_end) / 6.2 < 1.0
     late = [b - a for a, b in pairwise(times) if a > 20]
     assert late and max(late) == pytest.approx(1.0)  # a job far past its usual time: once a second
