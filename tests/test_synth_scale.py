@@ -89,6 +89,8 @@ def test_with_ephemeral_passwords_the_cost_per_account_stays_fixed(kernel_calls:
     _, rest100, synth100, doc = construct_and_synth(kernel_calls, 100, passwords=True)
     per_account = rest10 // 9
     assert rest10 == 9 * per_account and rest100 == 99 * per_account
-    assert per_account <= MOST_PER_ACCOUNT + 3  # + the variable: its creation, its override, its value
+    # + the variable: its creation, its override, its value; its token is remembered, so the account's
+    # check of its password asks jsii nothing (it asked once more before)
+    assert per_account <= MOST_PER_ACCOUNT + 2
     assert synth100 == synth10
     assert len(doc["locals"]["qingcloud_mysqlplus_accounts_passwords"]) == 100  # type: ignore[index]

@@ -83,6 +83,9 @@ def construct_path(account: Construct, scope: Construct, id: str) -> str:
     return f"{parent}/{id}" if parent else id
 
 
+_TERRAFORM = fw.TerraformProviderGeneratorMetadata(provider_name="terraform")  # as DataResource declares it
+
+
 def _lazy(produce: Callable[[], Any]) -> Any:
     return fw.Lazy.any_value(_Producer(produce))
 
@@ -105,8 +108,8 @@ class AccountsBlock(Construct):
         self.entries: dict[str, Account] = {}
         self._superusers: dict[str, str] = {}  # literal cluster -> path of its superuser
         self._tokens: dict[str, str] = {}
-        accounts, made = self._data("accounts", ACCOUNTS_ID), self._data("made", MADE_ID)
-        confirmed = self._data("confirmed", CONFIRMED_ID)
+        accounts = self._data("accounts", ACCOUNTS_ID, checked=True)
+        made, confirmed = self._data("made", MADE_ID), self._data("confirmed", CONFIRMED_ID)
         passwords = fw.TerraformLocal(self, "passwords", _lazy(self._passwords))
         passwords.override_logical_id(PASSWORDS_ID)
         accounts.add_override("for_each", _lazy(self._accounts_map))
@@ -123,8 +126,20 @@ class AccountsBlock(Construct):
         confirmed.add_override("input", {"token": "${each.value.output}", "made": "${each.value.id}"} | {
             name: f"${{terraform_data.{ACCOUNTS_ID}[each.key].output.{name}}}" for name in ATTRIBUTES})  # fmt: skip
 
-    def _data(self, id: str, name: str) -> Any:
-        resource = fw.DataResource(self, id)
+    def _data(self, id: str, name: str, checked: bool = False) -> Any:
+        """A ``terraform_data`` block; only the ``checked`` one is a ``DataResource``.
+
+        Every ``DataResource`` adds a validation that runs ``terraform version``
+        in a subprocess at synth (about 0.15 s each, per stack); one per stack
+        keeps cdktf's check, and the others are the same block, written the
+        same way, as a plain ``TerraformResource`` (every attribute is an override).
+        """
+        resource: fw.TerraformResource
+        if checked:
+            resource = fw.DataResource(self, id)
+        else:
+            resource = fw.TerraformResource(self, id, terraform_resource_type="terraform_data",
+                                            terraform_generator_metadata=_TERRAFORM)  # fmt: skip
         resource.override_logical_id(name)
         return resource
 

@@ -63,6 +63,15 @@ else:
     fw = load()
 
 
+_TOKENS: set[str] = set()  # string tokens this library made (a token string is unique in a process)
+
+
+def known_token(token: str) -> str:
+    """Remember ``token`` (a string token just made here), so ``unresolved`` answers for it in Python."""
+    _TOKENS.add(token)
+    return token
+
+
 def unresolved(value: Any) -> bool:
     """Whether ``value`` is a token, asking jsii only when Python cannot tell.
 
@@ -74,6 +83,8 @@ def unresolved(value: Any) -> bool:
     if value is None or isinstance(value, (bool, int)):
         return False
     if isinstance(value, str):
+        if value in _TOKENS:
+            return True
         return TOKEN_MARKER in value and bool(fw.Token.is_unresolved(value))
     if isinstance(value, float):
         return _token_bits(value, NUMBER_TOKEN)
@@ -108,4 +119,4 @@ def _carriable(value: Any) -> bool:
     return True
 
 
-__all__ = ["CHOICES", "FRAMEWORK_ENV", "MISSING", "choose", "fw", "load", "unresolved"]
+__all__ = ["CHOICES", "FRAMEWORK_ENV", "MISSING", "choose", "fw", "known_token", "load", "unresolved"]
