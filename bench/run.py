@@ -720,8 +720,8 @@ def report(results: dict[str, Any]) -> str:
             rows.append([f"{seconds} s job: job end -> process exit (median of {len(lags.get('ours') or [])})",
                          msecs(o), "0 ms", "-", msecs(p), ratio(o, p)])  # fmt: skip
         notes = ["the SDK's wait_job sleeps 2 s before every poll, so its lag is the wait for the next multiple of 2 s",
-                 "after the submit: about 1 s for a 3 s job, near 0 for a 6 s job; the bridge polls from 0.25 s,",
-                 "the interval growing to 2 s"]  # fmt: skip
+                 "after the submit: about 1 s for a 3 s job, near 0 for a 6 s job; the bridge polls every 0.15 s",
+                 "around the cluster's usual job time (from its job history), at most once a second otherwise"]  # fmt: skip
         parts.append(table("3. Bridge overhead, one add-user per process (limit: the job itself, 0 s extra)",
                            ["", "ours", "limit", "ours/limit", "SDK script", "ours/SDK"], rows, notes))  # fmt: skip
 
