@@ -16,7 +16,7 @@ from typing import Any
 
 from qingcloud_mysqlplus.qingcloud.errors import ApiError, QingCloudError
 from qingcloud_mysqlplus.qingcloud.jobs import Job, parse_job
-from qingcloud_mysqlplus.qingcloud.retry import Deadline
+from qingcloud_mysqlplus.qingcloud.retry import Backoff, Deadline
 
 CLUSTER = "cl-fake0001"
 _ids = itertools.count(1)
@@ -43,6 +43,7 @@ class FakeClient:
     calls: Counter[str] = field(default_factory=Counter)
     submitted: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     slept: float = 0.0
+    backoff: Backoff = field(default_factory=lambda: Backoff(rand=lambda low, high: high))
     cluster_log: bool = True  # False: DescribeClusterJobs is refused as a bad request (1100)
 
     def add(self, service: str, params: Mapping[str, str], **kw: Any) -> dict[str, Any]:

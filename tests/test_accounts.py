@@ -12,7 +12,7 @@ import pytest
 
 from fake_cluster import CLUSTER, FakeClient, record
 from qingcloud_mysqlplus.bridge.accounts import Context, Failure, add, delete
-from qingcloud_mysqlplus.qingcloud.errors import AnswerLost, ApiError, PermissionDenied
+from qingcloud_mysqlplus.qingcloud.errors import AnswerLost, ApiError, DeadlineExceeded, PermissionDenied
 from qingcloud_mysqlplus.qingcloud.retry import Deadline
 from qingcloud_mysqlplus.rules import AccountSpec
 
@@ -208,3 +208,11 @@ def test_without_a_cluster_log_the_callers_jobs_serve_as_evidence() -> None:
     client.add("add_user", {**SPEC.add_params(PASSWORD), "user": "app_rw"}, cluster="cl-elsewhere")  # not this one's
     assert add(context(client), SPEC, PASSWORD).job_id == made["job_id"]
     assert client.calls["DescribeClusterJobs"] >= 1 and client.calls["DescribeJobs"] >= 1  # the fallback was used
+
+
+def test_answers_lost_before_the_cluster_saw_them_are_resent_with_back_off_until_the_deadline() -> None:
+    client = FakeClient(outcomes=[AnswerLost("dropped")] * 1000)
+    with pytest.raises(DeadlineExceeded, match="add_user did not finish within 600 s"):
+        add(context(client), SPEC, PASSWORD)
+    assert client.submitted == [] and 10 < client.calls["RunClusterCustomService"] < 200
+    assert client.slept >= 590  # paused between sends, never a tight loop

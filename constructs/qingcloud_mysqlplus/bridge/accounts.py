@@ -8,13 +8,14 @@ a fake client.  A job's text is never read: a failed job says nothing of why.
 
 from __future__ import annotations
 
+import itertools
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from ..qingcloud.client import Client
 from ..qingcloud.clusters import submit, wait_job
-from ..qingcloud.errors import ALREADY_EXISTS, AnswerLost, ApiError, JobFailed
+from ..qingcloud.errors import ALREADY_EXISTS, AnswerLost, ApiError, DeadlineExceeded, JobFailed
 from ..qingcloud.jobs import Job
 from ..qingcloud.retry import Deadline, PollSchedule
 from ..rules import AccountSpec
@@ -50,7 +51,7 @@ class Context:
 def run_service(ctx: Context, service: str, params: Mapping[str, str], user: str) -> Job:
     """Submit and wait.  When the answer to the submit is lost, the history shows whether the
     request reached the cluster: its job is then waited for instead of sending a second one."""
-    while True:
+    for attempt in itertools.count():
         try:
             job_id = submit(ctx.client, ctx.cluster, service, params, ctx.deadline, on_wait=ctx.notice)
             break
@@ -62,6 +63,10 @@ def run_service(ctx: Context, service: str, params: Mapping[str, str], user: str
             if ours:
                 job_id = ours[0].job_id
                 break
+            delay = ctx.client.backoff.delay(attempt)  # it never arrived: send again, after a pause
+            if ctx.deadline.remaining() <= delay:
+                raise DeadlineExceeded(service, ctx.deadline.seconds, str(err)) from None
+            ctx.client.sleep(delay)
     return wait_for(ctx, service, job_id)
 
 
