@@ -76,6 +76,10 @@ class FakeClient:
         self.calls["DescribeJobs"] += 1
         return [parse_job(j) for j in self.history[offset : offset + limit]], len(self.history)
 
+    def cluster_nodes(self, cluster: str, deadline: Deadline, role: str | None = None) -> list[dict[str, Any]]:
+        self.calls["DescribeClusterNodes"] += 1
+        return [{"node_id": "cln-proxy001", "role": "proxy"}]
+
     def transition_status(self, cluster: str, deadline: Deadline) -> str | None:
         self.calls["DescribeClusters"] += 1
         return self.transitions.pop(0) if self.transitions else ""

@@ -12,6 +12,7 @@ import pytest
 
 from fake_cluster import CLUSTER, FakeClient, record
 from qingcloud_mysqlplus.bridge.accounts import Context, Failure, add, delete
+from qingcloud_mysqlplus.bridge.proxies import restart_proxies
 from qingcloud_mysqlplus.qingcloud.errors import AnswerLost, ApiError, DeadlineExceeded, PermissionDenied
 from qingcloud_mysqlplus.qingcloud.retry import Deadline
 from qingcloud_mysqlplus.rules import AccountSpec
@@ -216,3 +217,10 @@ def test_answers_lost_before_the_cluster_saw_them_are_resent_with_back_off_until
         add(context(client), SPEC, PASSWORD)
     assert client.submitted == [] and 10 < client.calls["RunClusterCustomService"] < 200
     assert client.slept >= 590  # paused between sends, never a tight loop
+
+
+def test_a_proxy_restart_whose_answers_are_lost_backs_off_until_the_deadline() -> None:
+    client = FakeClient(outcomes=[AnswerLost("dropped")] * 1000)
+    with pytest.raises(DeadlineExceeded, match="restart_node did not finish within 600 s"):
+        restart_proxies(context(client))
+    assert 10 < client.calls["RunClusterCustomService"] < 200 and client.slept >= 590

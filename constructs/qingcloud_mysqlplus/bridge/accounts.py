@@ -63,11 +63,16 @@ def run_service(ctx: Context, service: str, params: Mapping[str, str], user: str
             if ours:
                 job_id = ours[0].job_id
                 break
-            delay = ctx.client.backoff.delay(attempt)  # it never arrived: send again, after a pause
-            if ctx.deadline.remaining() <= delay:
-                raise DeadlineExceeded(service, ctx.deadline.seconds, str(err)) from None
-            ctx.client.sleep(delay)
+            pause_before_resending(ctx, service, attempt, err)  # it never arrived
     return wait_for(ctx, service, job_id)
+
+
+def pause_before_resending(ctx: Context, service: str, attempt: int, err: AnswerLost) -> None:
+    """Back off before sending a write again, within the deadline: never a tight loop."""
+    delay = ctx.client.backoff.delay(attempt)
+    if ctx.deadline.remaining() <= delay:
+        raise DeadlineExceeded(service, ctx.deadline.seconds, str(err)) from None
+    ctx.client.sleep(delay)
 
 
 def wait_for(ctx: Context, service: str, job_id: str) -> Job:

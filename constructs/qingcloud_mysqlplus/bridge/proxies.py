@@ -11,9 +11,11 @@ nodes are listed by DescribeClusterNodes with ``role`` "proxy", and
 
 from __future__ import annotations
 
+import itertools
+
 from ..qingcloud.clusters import submit
 from ..qingcloud.errors import AnswerLost
-from .accounts import Context, wait_for
+from .accounts import Context, pause_before_resending, wait_for
 
 PROXY_ROLE = "proxy"
 
@@ -29,13 +31,14 @@ def restart_proxies(ctx: Context) -> list[str]:
     restarted = []
     for node in proxy_nodes(ctx):
         params = {"node_id": node}
-        while True:
+        for attempt in itertools.count():
             try:
                 job_id = submit(ctx.client, ctx.cluster, "restart_node", params, ctx.deadline, role=PROXY_ROLE,
                                 on_wait=ctx.notice)  # fmt: skip
                 break
             except AnswerLost as err:
                 ctx.notice(f"restart_node {node}: answer lost ({err}); sending again")
+                pause_before_resending(ctx, "restart_node", attempt, err)
         wait_for(ctx, "restart_node", job_id)
         restarted.append(node)
     return restarted
