@@ -1,17 +1,16 @@
-"""The client's failure classes, retry checkers and polling schedule, without real waiting."""
+"""The client's failure classes and retry checkers, without real waiting."""
 
 from __future__ import annotations
 
 import socket
 import threading
 from collections.abc import Iterator
-from itertools import islice, pairwise
 
 import pytest
 
 from qingcloud_mysqlplus.qingcloud.client import Client
 from qingcloud_mysqlplus.qingcloud.errors import AnswerLost, ApiError, DeadlineExceeded, NotSent
-from qingcloud_mysqlplus.qingcloud.retry import Backoff, Deadline, PollSchedule, RetryContext, should_retry
+from qingcloud_mysqlplus.qingcloud.retry import Backoff, Deadline, RetryContext, should_retry
 
 READ = "DescribeJobs"
 WRITE = "RunClusterCustomService"
@@ -47,28 +46,6 @@ def test_backoff_uses_the_random_it_is_given() -> None:
     assert [backoff.delay(n) for n in range(7)] == [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
     low = Backoff(base=0.25, cap=8.0, rand=lambda low, high: low)
     assert low.delay(3) == 0.125
-
-
-def test_polls_are_dense_around_the_expected_end_and_under_one_a_second() -> None:
-    times = list(islice(PollSchedule(expected=6.0).times(), 200))
-    until_end = [t for t in times if t <= 6.2]
-    assert until_end == pytest.approx(
-        [5.65, 5.8, 5.95, 6.1]
-    )  # nothing wasted before 5.65 s; the end seen within 0.15 s
-    assert len(until_end) / 6.2 < 1.0
-    late = [b - a for a, b in pairwise(times) if a > 20]
-    assert late and max(late) == pytest.approx(1.0)  # a job far past its usual time: once a second
-
-
-def test_a_zero_second_job_is_seen_at_once() -> None:
-    assert next(iter(PollSchedule(expected=0.0).times())) == 0.05
-    assert next(iter(PollSchedule().times())) == 0.05
-
-
-def test_unknown_duration_starts_soon_and_grows() -> None:
-    times = list(islice(PollSchedule().times(), 12))
-    gaps = [b - a for a, b in pairwise(times)]
-    assert times[0] == 0.05 and gaps == sorted(gaps) and gaps[-1] == pytest.approx(1.0)
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from ..qingcloud.client import Client
 from ..qingcloud.clusters import submit, wait_job
 from ..qingcloud.errors import ALREADY_EXISTS, AnswerLost, ApiError, DeadlineExceeded, JobFailed
 from ..qingcloud.jobs import Job
-from ..qingcloud.retry import Deadline, PollSchedule
+from ..qingcloud.polling import JobTime, PollSchedule
+from ..qingcloud.retry import Deadline
 from ..rules import AccountSpec
 from .evidence import History, made_as, read_history, same_request
 
@@ -45,7 +46,7 @@ class Context:
     notice: Notice = lambda _text: None
     on_status: Callable[[str, str, str], None] = lambda _service, _job, _status: None
     current_job: str | None = None  # the job being waited for, for an interrupt message
-    expected: Mapping[str, float] | None = None  # service -> seconds, from the history once read
+    expected: Mapping[str, JobTime] | None = None  # service -> how long its jobs take, from the history once read
 
 
 def run_service(ctx: Context, service: str, params: Mapping[str, str], user: str) -> Job:

@@ -10,13 +10,13 @@ and never kept, printed or raised.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ..qingcloud.client import PAGE, Client
 from ..qingcloud.errors import BAD_PARAMETER, ApiError
 from ..qingcloud.jobs import RUNNING, SUCCESSFUL, Job
+from ..qingcloud.polling import JobTime
 from ..qingcloud.retry import Deadline
 from ..rules import AccountRuleError, AccountSpec, normalize_host
 
@@ -32,7 +32,7 @@ class History:
     newest_done: Job | None = None  # the newest successful add_user/del_user touching the user
     running: tuple[Job, ...] = ()  # add_user/del_user jobs touching the user still pending or working
     unreadable: int = 0  # add/del jobs newer than newest_done whose directive names no user
-    durations: Mapping[str, float] = field(default_factory=dict)  # service -> median seconds
+    durations: Mapping[str, JobTime] = field(default_factory=dict)  # service -> how long its jobs take
 
     @property
     def present(self) -> bool | None:
@@ -109,14 +109,14 @@ def read_history(client: Client, cluster: str, user: str, deadline: Deadline, ma
     return summarize(pages(client, cluster, deadline, max_pages), cluster, user)
 
 
-def durations(jobs: Iterable[Job]) -> dict[str, float]:
-    """The median time this cluster's successful add_user and del_user jobs took, per service."""
+def durations(jobs: Iterable[Job]) -> dict[str, JobTime]:
+    """How long this cluster's successful add_user and del_user jobs took, per service."""
     taken: dict[str, list[float]] = {}
     for job in jobs:
         seconds = job.seconds()
         if job.status == SUCCESSFUL and job.request is not None and seconds is not None:
             taken.setdefault(job.request.service, []).append(seconds)
-    return {service: statistics.median(values) for service, values in taken.items()}
+    return {service: time for service, values in taken.items() if (time := JobTime.from_seconds(values))}
 
 
 def same_request(job: Job, sent: Mapping[str, str]) -> bool:

@@ -11,20 +11,16 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ..qingcloud.client import Client
-from ..qingcloud.errors import QingCloudError
-from ..qingcloud.retry import Deadline
 from . import contract as c
-from .accounts import Context, Failure, Outcome, add, delete, look_first
-from .lock import cluster_lock
 from .options import Request, UsageError, build_parser, parse_request
-from .proxies import restart_proxies
-from .report import Reporter, hint, outcome_line, replay, write_status
+from .report import Reporter, replay, write_status
+
+if TYPE_CHECKING:
+    from .accounts import Context, Outcome
 
 
 class Interrupted(BaseException):
@@ -62,6 +58,11 @@ def run(command: str, parse: Callable[[], Request], stream: TextIO) -> tuple[int
     if request.command == "del-user" and request.keep:
         report.say(f"kept {request.spec.label} on {request.cluster} (keep_on_destroy): nothing deleted")
         return c.EXIT_OK, report.last
+    # The replay step never gets here: it prints a file and exits without loading the client.
+    from ..qingcloud.errors import QingCloudError
+    from .accounts import Failure
+    from .report import hint, outcome_line
+
     ctx = _context(request, report)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -80,6 +81,10 @@ def run(command: str, parse: Callable[[], Request], stream: TextIO) -> tuple[int
 
 
 def _context(request: Request, report: Reporter) -> Context:
+    from ..qingcloud.client import Client
+    from ..qingcloud.retry import Deadline
+    from .accounts import Context
+
     settings = request.settings
     client = Client(access_key=settings.access_key, secret_key=settings.secret_key, zone=settings.zone,
                     endpoint=settings.endpoint, verb=request.method, http_timeout=request.http_timeout,
@@ -88,6 +93,12 @@ def _context(request: Request, report: Reporter) -> Context:
 
 
 def _work(request: Request, ctx: Context, report: Reporter) -> Outcome:
+    from dataclasses import replace
+
+    from .accounts import add, delete, look_first
+    from .lock import cluster_lock
+    from .proxies import restart_proxies
+
     lock_dir = Path(request.lock_dir) if request.lock_dir else None
 
     queued: list[bool] = []

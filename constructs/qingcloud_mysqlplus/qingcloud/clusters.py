@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from .client import Client
 from .errors import DENIED_OR_IN_TRANSITION, ApiError, DeadlineExceeded, JobFailed, PermissionDenied
 from .jobs import SUCCESSFUL, Job
-from .retry import Deadline, PollSchedule
+from .polling import PollSchedule
+from .retry import Deadline
 
 IDLE_POLL = 0.5  # seconds between looks at a cluster held by someone else's job
 IDLE_REFUSALS = 2  # 1400 while idle this many times in a row: a real denial

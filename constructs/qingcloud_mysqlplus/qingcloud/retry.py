@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import (
@@ -91,38 +91,3 @@ CHECKERS: tuple[Callable[[RetryContext], bool], ...] = (
 
 def should_retry(ctx: RetryContext) -> bool:
     return any(check(ctx) for check in CHECKERS)
-
-
-@dataclass(frozen=True)
-class PollSchedule:
-    """When to look at a running job: sparse before its expected end, dense around it.
-
-    ``expected`` is how long this cluster's jobs of the kind took before (whole
-    seconds from the job history, so up to a second off either way); unknown,
-    polling starts at ``first`` and grows.  Around the end it polls every
-    ``dense`` seconds from ``lead`` seconds before it for ``window`` seconds
-    after it, then grows by ``factor`` to ``maximum``: under one call a second
-    on average for a 6 s job, and its end seen within ``dense`` seconds.
-    """
-
-    expected: float | None = None
-    first: float = 0.05
-    lead: float = 0.35
-    dense: float = 0.15
-    window: float = 1.5
-    factor: float = 1.5
-    maximum: float = 1.0
-
-    def times(self) -> Iterator[float]:
-        """Seconds after submitting at which to poll, increasing."""
-        at = self.first
-        if self.expected is not None:
-            start, steps = max(self.first, self.expected - self.lead), 0
-            while (at := round(start + steps * self.dense, 6)) < self.expected + self.window:
-                yield at
-                steps += 1
-        interval = self.first if self.expected is None else self.dense
-        while True:
-            yield at
-            interval = min(self.maximum, interval * self.factor)
-            at += interval

@@ -1,0 +1,89 @@
+"""When to look at a running job: from how long this cluster's jobs of the kind took before.
+
+A MySQL Plus cluster runs one job at a time, so every moment between a job's
+end and the bridge seeing it is a moment the next account's job cannot
+start.  Polling often costs API calls (QingCloud's request quota is per day);
+polling rarely costs that idle time.  The job history says when the end is
+likely, so the polls go there.
+
+The history's stamps are whole seconds, so one job's duration is known only
+to within a second.  Their *mean* is still a fair estimate: a job of 6.3 s
+shows as 6 s or 7 s depending on where in a second it started, 6 s seven
+times in ten, so the mean of many is 6.3 s.  Their spread, and the number of
+samples, say how far to trust it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+NEAR = 1.5  # samples further than this from the median are another kind of day (a slow job), left out
+
+
+@dataclass(frozen=True)
+class JobTime:
+    """How long this cluster's jobs of one kind take: an estimate and how far it may be off."""
+
+    center: float  # seconds
+    half_width: float  # seconds either side of ``center`` where the end is likely
+    samples: int
+
+    @classmethod
+    def from_seconds(cls, seconds: Iterable[float]) -> JobTime | None:
+        """The estimate from whole-second durations; None without any."""
+        values = sorted(seconds)
+        if not values:
+            return None
+        median = values[len(values) // 2]
+        near = [v for v in values if abs(v - median) <= NEAR]
+        mean = sum(near) / len(near)
+        spread = math.sqrt(sum((v - mean) ** 2 for v in near) / len(near))
+        # One sample is off by up to a second; n alike samples leave about 1/(n+1) of doubt.
+        return cls(center=mean, half_width=spread + 1.0 / (len(near) + 1), samples=len(near))
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """Seconds after submitting at which to poll, increasing.
+
+    With an estimate, polls are spread across ``center ± half_width`` in at
+    most ``dense_polls`` steps (never closer than ``finest``, never further
+    than ``coarsest``), none before it; past it they grow by ``factor`` to
+    ``maximum``.  A steady cluster (the same duration every time) is thus
+    seen within ``finest`` of a job's end with two or three polls per job;
+    a jittery one with about ``dense_polls``.  Without an estimate, polling
+    starts at ``first`` and grows.
+    """
+
+    expected: JobTime | None = None
+    first: float = 0.05
+    finest: float = 0.05
+    coarsest: float = 0.25
+    dense_polls: int = 5
+    factor: float = 1.5
+    maximum: float = 1.0
+
+    def times(self) -> Iterator[float]:
+        if self.expected is None:
+            yield from self._growing(self.first, self.first)
+            return
+        low = max(0.0, self.expected.center - self.expected.half_width)
+        high = self.expected.center + self.expected.half_width
+        step = min(self.coarsest, max(self.finest, (high - low) / self.dense_polls))
+        # The grid goes through the center, so a job that takes exactly as long as usual is seen at once.
+        first = self.expected.center - math.floor((self.expected.center - low) / step + 1e-9) * step
+        count = math.floor((high - first) / step + 1e-9)
+        for n in range(count + 1):
+            yield round(max(0.0, first + n * step), 6)
+        yield from self._growing(first + (count + 1) * step, step)
+
+    def _growing(self, at: float, interval: float) -> Iterator[float]:
+        while True:
+            yield round(at, 6)
+            interval = min(self.maximum, interval * self.factor)
+            at += interval
+
+
+__all__ = ["JobTime", "PollSchedule"]

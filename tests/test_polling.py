@@ -1,0 +1,93 @@
+"""The polling schedule and the job-time estimate it is built from: counts and instants, no waiting."""
+
+from __future__ import annotations
+
+import random
+from itertools import islice, pairwise
+
+import pytest
+
+from qingcloud_mysqlplus.qingcloud.polling import JobTime, PollSchedule
+
+
+def whole_seconds(duration: float, runs: int, rng: random.Random) -> list[float]:
+    """What the history shows of ``runs`` jobs of ``duration`` s: whole-second stamps, random phase."""
+    out = []
+    for _ in range(runs):
+        start = rng.uniform(0, 1000)
+        out.append(float(int(start + duration) - int(start)))
+    return out
+
+
+def seen_after(schedule: PollSchedule, end: float) -> tuple[float, int]:
+    """How late a job ending at ``end`` is seen, and the polls it took."""
+    for count, at in enumerate(schedule.times(), 1):
+        if at >= end:
+            return at - end, count
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("duration", [6.0, 6.3, 6.5, 5.8, 0.4])
+def test_the_mean_of_whole_seconds_finds_a_steady_job_time(duration: float) -> None:
+    estimate = JobTime.from_seconds(whole_seconds(duration, 40, random.Random(7)))
+    assert estimate is not None
+    assert abs(estimate.center - duration) < 0.2
+    assert estimate.center - estimate.half_width <= duration <= estimate.center + estimate.half_width
+
+
+def test_a_slow_outlier_does_not_move_the_estimate() -> None:
+    estimate = JobTime.from_seconds([6.0] * 9 + [60.0])
+    assert estimate == JobTime(center=6.0, half_width=0.1, samples=9)
+
+
+def test_no_history_no_estimate() -> None:
+    assert JobTime.from_seconds([]) is None
+
+
+def test_a_steady_cluster_is_seen_at_once_with_few_polls() -> None:
+    schedule = PollSchedule(JobTime.from_seconds([6.0] * 19))
+    late, polls = seen_after(schedule, 6.0)
+    assert late == pytest.approx(0.0) and polls == 2  # 5.95, then 6.0 exactly
+    assert seen_after(schedule, 6.04)[0] <= 0.05 + 1e-9
+
+
+def test_one_sample_leaves_a_second_of_doubt_covered_under_one_poll_a_second() -> None:
+    schedule = PollSchedule(JobTime.from_seconds([6.0]))
+    for end in (5.5, 5.8, 6.0, 6.3, 6.49):
+        late, polls = seen_after(schedule, end)
+        assert late <= 0.2 + 1e-9
+        assert polls / end < 1.0
+
+
+def test_a_jittery_cluster_is_seen_within_a_quarter_second_under_one_poll_a_second() -> None:
+    rng = random.Random(3)
+    schedule = PollSchedule(JobTime.from_seconds(whole_seconds(6.0, 30, rng) + whole_seconds(7.0, 30, rng)))
+    lates, rates = [], []
+    for _ in range(200):
+        end = rng.uniform(6.0, 7.0)
+        late, polls = seen_after(schedule, end)
+        lates.append(late)
+        rates.append(polls / end)
+    assert max(lates) <= 0.25 + 1e-9 and sum(lates) / len(lates) < 0.15
+    assert max(rates) < 1.0
+
+
+def test_nothing_is_polled_before_the_likely_end() -> None:
+    times = list(islice(PollSchedule(JobTime(center=6.0, half_width=0.3, samples=5)).times(), 5))
+    assert 5.7 <= times[0] < 5.7 + 0.12 and 6.0 in times  # steps of 0.6 s / 5, through the center
+
+
+def test_a_job_far_past_its_usual_time_is_polled_once_a_second() -> None:
+    times = list(islice(PollSchedule(JobTime.from_seconds([6.0] * 5)).times(), 200))
+    late = [b - a for a, b in pairwise(times) if a > 20]
+    assert times == sorted(times) and late and max(late) == pytest.approx(1.0)
+
+
+def test_a_zero_second_job_is_polled_at_once() -> None:
+    assert next(iter(PollSchedule(JobTime.from_seconds([0.0, 0.0, 0.0])).times())) == 0.0
+
+
+def test_unknown_duration_starts_soon_and_grows() -> None:
+    times = list(islice(PollSchedule().times(), 12))
+    gaps = [b - a for a, b in pairwise(times)]
+    assert times[0] == 0.05 and gaps == sorted(gaps) and gaps[-1] == pytest.approx(1.0)
