@@ -16,6 +16,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from . import contract as c
+from .lock import ClusterLock, step_back
 from .options import Request, UsageError, build_parser, parse_request
 from .report import Reporter, replay, write_status
 
@@ -58,6 +59,15 @@ def run(command: str, parse: Callable[[], Request], stream: TextIO) -> tuple[int
     if request.command == "del-user" and request.keep:
         report.say(f"kept {request.spec.label} on {request.cluster} (keep_on_destroy): nothing deleted")
         return c.EXIT_OK, report.last
+    try:
+        lock = ClusterLock(request.settings.zone, request.cluster, Path(request.lock_dir) if request.lock_dir else None)
+    except OSError as err:
+        report.say(
+            f"failed: cannot open the cluster's lock file ({err.strerror}): point --lock-dir or {c.LOCK_DIR} at a writable directory"
+        )
+        return c.EXIT_FAILED, report.last
+    if not lock.try_take():
+        step_back()  # another bridge holds the cluster: prepare without slowing it
     # The replay step never gets here: it prints a file and exits without loading the client.
     from ..qingcloud.errors import QingCloudError
     from .accounts import Failure
@@ -66,7 +76,8 @@ def run(command: str, parse: Callable[[], Request], stream: TextIO) -> tuple[int
     ctx = _context(request, report)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        outcome = _work(request, ctx, report)
+        with lock:
+            outcome = _work(request, ctx, report, lock)
         report.say(outcome_line(outcome, request.spec.label, request.cluster, report.elapsed()))
         return c.EXIT_OK, report.last
     except Failure as err:
@@ -92,36 +103,32 @@ def _context(request: Request, report: Reporter) -> Context:
     return Context(client, request.cluster, Deadline(request.timeout), notice=report.note, on_status=report.status)
 
 
-def _work(request: Request, ctx: Context, report: Reporter) -> Outcome:
+def _work(request: Request, ctx: Context, report: Reporter, lock: ClusterLock) -> Outcome:
     from dataclasses import replace
 
     from .accounts import add, delete, look_first
-    from .lock import cluster_lock
     from .proxies import restart_proxies
 
-    lock_dir = Path(request.lock_dir) if request.lock_dir else None
-
-    queued: list[bool] = []
-
     def waiting() -> None:
-        queued.append(True)
         report.note("waiting for another bridge on the same cluster")
 
     # Read before queueing: no other bridge on this machine touches this user, and the connection is
     # then open when the lock comes, so the request goes at once.
+    queued = not lock.held
     first = look_first(ctx, request.spec.user)
-    with cluster_lock(request.settings.zone, request.cluster, ctx.deadline, lock_dir, on_wait=waiting):
-        service = "del_user" if request.command == "del-user" else "add_user"
-        if queued and ctx.expected is not None and service not in ctx.expected:
-            first = look_first(ctx, request.spec.user)  # the bridges ahead in line have run jobs since: learn from them
-        if request.command == "del-user":
-            return delete(ctx, request.spec, first)
-        outcome = add(ctx, request.spec, request.password, request.replace_existing, first)
-        if not request.restart_proxies:
-            return outcome
-        restarted = restart_proxies(ctx)
-        note = f"restarted proxies {', '.join(restarted)}" if restarted else "the cluster has no proxy node"
-        return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
+    if queued:
+        lock.wait(ctx.deadline, on_wait=waiting)
+    service = "del_user" if request.command == "del-user" else "add_user"
+    if queued and ctx.expected is not None and service not in ctx.expected:
+        first = look_first(ctx, request.spec.user)  # the bridges ahead in line have run jobs since: learn from them
+    if request.command == "del-user":
+        return delete(ctx, request.spec, first)
+    outcome = add(ctx, request.spec, request.password, request.replace_existing, first)
+    if not request.restart_proxies:
+        return outcome
+    restarted = restart_proxies(ctx)
+    note = f"restarted proxies {', '.join(restarted)}" if restarted else "the cluster has no proxy node"
+    return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
 
 
 if __name__ == "__main__":

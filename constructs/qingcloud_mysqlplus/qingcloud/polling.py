@@ -53,8 +53,10 @@ class PollSchedule:
     than ``coarsest``), none before it; past it they grow by ``factor`` to
     ``maximum``.  A steady cluster (the same duration every time) is thus
     seen within ``finest`` of a job's end with two or three polls per job;
-    a jittery one with about ``dense_polls``.  Without an estimate, polling
-    starts at ``first`` and grows.
+    a jittery one with about ``dense_polls``.  Without an estimate (a new
+    cluster's first job) polling starts at ``first`` and grows to
+    ``unknown_maximum``: a few more calls once, rather than up to a second
+    of the cluster idle.
     """
 
     expected: JobTime | None = None
@@ -64,10 +66,11 @@ class PollSchedule:
     dense_polls: int = 5
     factor: float = 1.5
     maximum: float = 1.0
+    unknown_maximum: float = 0.5
 
     def times(self) -> Iterator[float]:
         if self.expected is None:
-            yield from self._growing(self.first, self.first)
+            yield from self._growing(self.first, self.first, self.unknown_maximum)
             return
         low = max(0.0, self.expected.center - self.expected.half_width)
         high = self.expected.center + self.expected.half_width
@@ -77,12 +80,12 @@ class PollSchedule:
         count = math.floor((high - first) / step + 1e-9)
         for n in range(count + 1):
             yield round(max(0.0, first + n * step), 6)
-        yield from self._growing(first + (count + 1) * step, step)
+        yield from self._growing(first + (count + 1) * step, step, self.maximum)
 
-    def _growing(self, at: float, interval: float) -> Iterator[float]:
+    def _growing(self, at: float, interval: float, maximum: float) -> Iterator[float]:
         while True:
             yield round(at, 6)
-            interval = min(self.maximum, interval * self.factor)
+            interval = min(maximum, interval * self.factor)
             at += interval
 
 

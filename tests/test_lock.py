@@ -1,0 +1,69 @@
+"""The per-cluster lock: taken at once or waited for, and a queued bridge steps back while it prepares."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import CANARY_PASSWORD, CLUSTER, VENV_BIN, ZONE, Sim, bridge_env
+from qingcloud_mysqlplus.bridge.lock import QUEUED_NICENESS, ClusterLock
+from qingcloud_mysqlplus.qingcloud.errors import DeadlineExceeded
+from qingcloud_mysqlplus.qingcloud.retry import Deadline
+
+
+def test_one_holder_per_cluster_and_the_next_waits(tmp_path: Path) -> None:
+    with ClusterLock(ZONE, CLUSTER, tmp_path) as first, ClusterLock(ZONE, CLUSTER, tmp_path) as second:
+        assert first.try_take() and first.held
+        assert not second.try_take() and not second.held
+        with ClusterLock(ZONE, "cl-other001", tmp_path) as other:
+            assert other.try_take()  # another cluster is not held up
+        with pytest.raises(DeadlineExceeded, match=f"waiting for the other bridge working on {CLUSTER}"):
+            second.wait(Deadline(0.2))
+        first.close()
+        noticed: list[bool] = []
+        started = time.monotonic()
+        second.wait(Deadline(5), on_wait=lambda: noticed.append(True))
+        assert second.held and not noticed and time.monotonic() - started < 0.5
+
+
+def niceness(pid: int) -> int:
+    """Field 19 of /proc/PID/stat (after the command name in parentheses)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[16])
+
+
+def test_a_bridge_queued_behind_another_lowers_its_priority_then_goes(sim: Sim, tmp_path: Path) -> None:
+    environ = bridge_env(sim, QINGCLOUD_MYSQLPLUS_PASSWORD=CANARY_PASSWORD, QINGCLOUD_MYSQLPLUS_LOCK_DIR=str(tmp_path))
+    with ClusterLock(ZONE, CLUSTER, tmp_path) as held:
+        assert held.try_take()
+        bridge = subprocess.Popen(
+            [str(VENV_BIN / "qingcloud-mysqlplus"), "add-user", "--cluster", CLUSTER, "--user", "queued_rw"],
+            env=environ, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert bridge.stderr is not None
+        line = bridge.stderr.readline()
+        assert "waiting for another bridge on the same cluster" in line, line
+        assert niceness(bridge.pid) == QUEUED_NICENESS
+        assert sim.jobs() == []  # nothing sent while the cluster is held
+    assert bridge.wait(timeout=60) == 0, bridge.stderr.read()
+    assert "queued_rw" in sim.accounts()
+
+
+def test_a_bridge_with_the_cluster_to_itself_keeps_its_priority(sim: Sim, tmp_path: Path) -> None:
+    environ = bridge_env(sim, QINGCLOUD_MYSQLPLUS_PASSWORD=CANARY_PASSWORD, QINGCLOUD_MYSQLPLUS_LOCK_DIR=str(tmp_path))
+    sim.fault("job_hang")
+    bridge = subprocess.Popen(
+        [str(VENV_BIN / "qingcloud-mysqlplus"), "add-user", "--cluster", CLUSTER, "--user", "alone_rw"],
+        env={**environ, "QINGCLOUD_MYSQLPLUS_TIMEOUT": "20"}, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 15
+        while not sim.jobs() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sim.jobs() and niceness(bridge.pid) == 0
+    finally:
+        bridge.kill()
+        bridge.wait()
