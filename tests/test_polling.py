@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import time
 from itertools import islice, pairwise
 
 import pytest
 
+from qingcloud_mysqlplus.qingcloud.jobs import epoch, parse_job
 from qingcloud_mysqlplus.qingcloud.polling import JobTime, PollSchedule
 
 
@@ -92,3 +94,17 @@ def test_unknown_duration_starts_soon_and_grows_to_twice_a_second() -> None:
     gaps = [b - a for a, b in pairwise(times)]
     assert times[0] == 0.05 and all(b >= a - 1e-6 for a, b in pairwise(gaps)) and gaps[-1] == pytest.approx(0.5)
     assert seen_after(PollSchedule(), 6.0)[1] <= 16  # a 6 s job: at most 16 calls, once
+
+
+def test_durations_from_whole_second_stamps_across_months_and_leap_days() -> None:
+    def seconds(start: str, end: str) -> float | None:
+        record = {"job_id": "j-1", "status": "successful", "create_time": start, "status_time": end}
+        return parse_job(record).seconds()
+
+    assert seconds("2024-02-28T23:59:58Z", "2024-03-01T00:00:04Z") == 86400 + 6  # 2024 has a 29 February
+    assert seconds("2025-12-31T23:59:57Z", "2026-01-01T00:00:03Z") == 6
+    assert seconds("2026-11-23T12:00:00Z", "not a stamp") is None
+    rng = random.Random(5)
+    for _ in range(2000):
+        moment = rng.randint(0, 4_000_000_000)
+        assert epoch(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))) == moment
