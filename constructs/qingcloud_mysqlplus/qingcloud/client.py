@@ -1,6 +1,6 @@
-"""The QingCloud IaaS API client: one reused session, signed requests, retries inside a deadline.
+"""The QingCloud IaaS API client: one kept-alive connection, signed requests, retries inside a deadline.
 
-Retries live here rather than in urllib3's ``Retry`` because most of what
+Retries live here rather than in the transport because most of what
 QingCloud asks to retry arrives as HTTP 200 with a ``ret_code``, and every
 retry must stay inside one overall deadline.  A write whose answer was lost
 is never resent blindly: :class:`AnswerLost` goes to the caller, whose
@@ -15,14 +15,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
-import requests
-
+from .. import __version__
 from .endpoint import DEFAULT_ENDPOINT, Endpoint
-from .errors import AnswerLost, ApiError, DeadlineExceeded, NotSent, QingCloudError, TransportError
+from .errors import AnswerLost, ApiError, DeadlineExceeded, QingCloudError, TransportError
 from .jobs import Job, parse_job
 from .retry import Backoff, Deadline, RetryContext, Sleep, should_retry
 from .signing import canonical_query, sign
+from .transport import Transport
 
 RetryHook = Callable[[str, float], None]
 PAGE = 100  # the most a Describe* call returns
@@ -41,7 +42,6 @@ class Client:
         verb: str = "POST",
         http_timeout: float = 20.0,
         backoff: Backoff | None = None,
-        session: requests.Session | None = None,
         on_retry: RetryHook | None = None,
         sleep: Sleep = time.sleep,
     ) -> None:
@@ -50,40 +50,32 @@ class Client:
         self.access_key, self._secret_key, self.zone = access_key, secret_key, zone
         self.endpoint = endpoint if isinstance(endpoint, Endpoint) else Endpoint.parse(endpoint)
         self.verb, self.http_timeout, self.backoff = verb, http_timeout, backoff or Backoff()
-        self.session = session or requests.Session()
+        self.transport = Transport(self.endpoint, user_agent=f"qingcloud-mysqlplus/{__version__}")
         self.on_retry, self.sleep = on_retry, sleep
         self.calls: Counter[str] = Counter()  # per action, for reports and tests
 
     def __repr__(self) -> str:  # never the secret key
         return f"Client(zone={self.zone!r}, endpoint={self.endpoint.url!r}, access_key={self.access_key!r})"
 
+    def close(self) -> None:
+        """Close the kept-alive connection (the next call opens another)."""
+        self.transport.close()
+
     def _send_once(self, action: str, params: Mapping[str, Any], timeout: float) -> dict[str, Any]:
         signed = sign({"action": action, "zone": self.zone, **params}, access_key=self.access_key,
                       secret_key=self._secret_key, verb=self.verb, path=self.endpoint.path)  # fmt: skip
         self.calls[action] += 1
         where = self.endpoint.where
+        # GET: the canonical query in the URL; POST: a form body encoded as requests encoded it.
+        form = canonical_query(signed) if self.verb == "GET" else urlencode(signed)
+        response = self.transport.request(self.verb, form, timeout)  # NotSent / AnswerLost
+        if response.status >= 500:
+            raise AnswerLost(f"{where} answered HTTP {response.status}")
+        if response.status != 200:
+            raise ApiError(action, -response.status, f"HTTP {response.status} from {where}")
         try:
-            if self.verb == "GET":
-                response = self.session.get(f"{self.endpoint.url}?{canonical_query(signed)}", timeout=timeout)
-            else:
-                response = self.session.post(self.endpoint.url, data=signed, timeout=timeout)
-        except requests.ConnectTimeout:
-            raise NotSent(f"connecting to {where} timed out") from None
-        except requests.ConnectionError as err:
-            if _never_connected(err):
-                raise NotSent(f"connection to {where} failed ({_kind(err)})") from None
-            raise AnswerLost(f"connection to {where} lost before the answer ({_kind(err)})") from None
-        except requests.Timeout:
-            raise AnswerLost(f"no answer from {where} within {timeout:.1f} s") from None
-        except requests.RequestException as err:
-            raise AnswerLost(f"request to {where} failed ({_kind(err)})") from None
-        if response.status_code >= 500:
-            raise AnswerLost(f"{where} answered HTTP {response.status_code}")
-        if response.status_code != 200:
-            raise ApiError(action, -response.status_code, f"HTTP {response.status_code} from {where}")
-        try:
-            body = response.json()
-        except ValueError:
+            body = json.loads(response.body)
+        except ValueError:  # also UnicodeDecodeError
             raise AnswerLost(f"{where} answered something that is not JSON") from None
         if not isinstance(body, dict):
             raise AnswerLost(f"{where} answered JSON that is not an object")
@@ -157,27 +149,6 @@ class Client:
     def cluster_nodes(self, cluster: str, deadline: Deadline, role: str | None = None) -> list[dict[str, Any]]:
         body = self.call("DescribeClusterNodes", {"cluster": cluster, "role": role, "limit": PAGE}, deadline)
         return [n for n in body.get("node_set") or [] if isinstance(n, dict)]
-
-
-def _never_connected(err: BaseException) -> bool:
-    """Whether a connection error happened before anything was sent (refused, no route, DNS)."""
-    cause: BaseException | None = err
-    while cause is not None:
-        if type(cause).__name__ in ("NewConnectionError", "NameResolutionError", "ConnectionRefusedError"):
-            return True
-        cause = cause.__context__ or cause.__cause__ or getattr(cause, "reason", None)
-        if isinstance(cause, str):
-            return False
-    return False
-
-
-def _kind(err: BaseException) -> str:
-    """A transport error's kind, without its message (which may hold the URL)."""
-    names, cause = [type(err).__name__], err.__context__ or err.__cause__
-    while cause is not None and len(names) < 4:
-        names.append(type(cause).__name__)
-        cause = cause.__context__ or cause.__cause__
-    return " <- ".join(names)
 
 
 __all__ = ["PAGE", "Client", "QingCloudError"]
