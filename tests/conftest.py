@@ -24,6 +24,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix=f"xdg-{os.environ['PYTEST_XDIST_WORKER']}-")
 
 from helpers import MariaDB, Sim, mariadb_binaries, private_mariadb, running_sim  # noqa: E402
+from local_servers import Handler, Server  # noqa: E402
 from qingcloud_mysqlplus.testing.postgres import Postgres, postgres_bindir, private_postgres  # noqa: E402
 
 
@@ -52,6 +53,28 @@ def postgres() -> Iterator[Postgres]:
         pytest.skip("PostgreSQL is not installed (make test installs it when run as root)")
     with private_postgres() as db:
         yield db
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Server]]:
+    """Starts small loopback servers (tests/local_servers.py) for the transport's tests; closes them after."""
+    servers: list[Server] = []
+
+    def start(handle: Handler, **options: Any) -> Server:
+        servers.append(Server(handle, **options))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's own proxy and CA-bundle variables must not steer the transport's tests."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
 
 
 # -- the reliability table ----------------------------------------------------
