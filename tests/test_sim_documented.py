@@ -289,6 +289,17 @@ def test_proxy_nodes_know_the_accounts_of_their_last_restart() -> None:
         assert sim.api("DescribeClusterNodes", cluster=CLUSTER, role="proxy")["total_count"] == 3
 
 
+def test_job_jitter_spreads_job_times_around_the_job_seconds() -> None:
+    with running_sim(job_seconds=0.3, options=SimOptions(job_jitter=0.2)) as sim:
+        for n in range(6):
+            finished(sim, add(sim, f"u{n}"))
+        spans = [ended - started for started, ended in sim.stats()["job_spans"][CLUSTER]]
+    assert all(0.1 <= span < 0.55 for span in spans), spans
+    assert max(spans) - min(spans) > 0.02  # not all alike
+    with pytest.raises(ValueError, match=r"job_jitter: received -1\.0; expected 0 or more"):
+        SimOptions(job_jitter=-1.0)
+
+
 def test_stats_count_requests_refusals_and_job_spans(sim: Sim) -> None:
     first = add(sim, "u1")
     assert add(sim, "u2")["ret_code"] == 1400
@@ -333,7 +344,7 @@ def test_hung_job_released_by_clear(sim: Sim) -> None:
 def test_options_and_faults_endpoints(sim: Sim) -> None:
     assert sim.control.options() == {"busy_language": "en", "directive": "clear", "cluster_jobs_scope": "caller",
                                       "job_retention": None, "add_existing": "job_fails", "del_missing": "job_fails",
-                                      "proxies": 0, "restart_seconds": None}  # fmt: skip
+                                      "proxies": 0, "restart_seconds": None, "job_jitter": 0.0}  # fmt: skip
     assert sim.set_options(job_retention="5", directive="masked")["job_retention"] == 5
     with pytest.raises(SimControlError, match="directive: received 'shown'"):
         sim.set_options(directive="shown")

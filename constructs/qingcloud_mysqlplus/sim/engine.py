@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import sys
 import threading
 import time
@@ -63,6 +64,8 @@ class Engine:
             duration = self.job_seconds
             if request.service == "restart_node" and self.options.restart_seconds is not None:
                 duration = self.options.restart_seconds
+            if self.options.job_jitter:
+                duration = max(0.0, duration + random.uniform(-self.options.job_jitter, self.options.job_jitter))
             job = self._start(cluster, request, owner, duration, fault)
         return {"action": "RunClusterCustomServiceResponse", "job_id": job.job_id, "service": request.service,
                 "role": request.role, "cluster_id": cluster.cluster_id, "ret_code": 0}  # fmt: skip

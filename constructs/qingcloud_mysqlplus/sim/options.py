@@ -24,6 +24,8 @@ HELP = {
     "job_retention": "only the N newest jobs of each job listing are returned (default: all)",
     "proxies": "proxy nodes per cluster (default 0)",
     "restart_seconds": "how long a restart_node job runs (default: the job seconds)",
+    "job_jitter": "each job runs the job seconds plus or minus up to this many seconds, at random (default 0; "
+    "QingCloud documents no fixed job time)",
 }
 
 
@@ -37,6 +39,7 @@ class SimOptions:
     del_missing: str = "job_fails"
     proxies: int = 0
     restart_seconds: float | None = None
+    job_jitter: float = 0.0
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():
@@ -49,6 +52,8 @@ class SimOptions:
             raise ValueError(f"option proxies: received {self.proxies}; expected 0 or more")
         if self.restart_seconds is not None and self.restart_seconds < 0:
             raise ValueError(f"option restart_seconds: received {self.restart_seconds}; expected 0 or more")
+        if self.job_jitter < 0:
+            raise ValueError(f"option job_jitter: received {self.job_jitter}; expected 0 or more")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> SimOptions:
@@ -78,7 +83,7 @@ def _coerce(name: str, value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"option {name}: received {value!r}; expected a number")
     try:
-        return float(value) if name == "restart_seconds" else int(value)
+        return float(value) if name in ("restart_seconds", "job_jitter") else int(value)
     except (TypeError, ValueError):
         raise ValueError(f"option {name}: received {value!r}; expected a number") from None
 
