@@ -8,6 +8,7 @@ simulator like cdktf-cli does.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from helpers import MariaDB
 APP = """
 import json, sys
 import {framework} as framework  # the framework first, as an app does
+from constructs import Construct
 from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password
 
 app = framework.App(outdir={outdir!r})
@@ -32,6 +34,9 @@ MysqlPlusAccount(stack, "app-rw", cluster_id="cl-frame001", zone="sh1a", user="a
                  password=ephemeral_password(stack, "app_rw_pw"), host=["10.0.0.5"], database="app")
 MysqlPlusAccount(stack, "admin", cluster_id="cl-frame001", zone="sh1a", user="dba",
                  password=ephemeral_password(stack, "dba_pw"), privilege=Privilege.SUPERUSER)
+team = Construct(stack, "team")  # a variable below the stack gets cdktf's hashed name
+MysqlPlusAccount(team, "team-rw", cluster_id="cl-frame001", zone="sh1a", user="team_rw",
+                 password=ephemeral_password(team, "team_pw"))
 app.synth()
 print(json.dumps(sorted(m for m in ("cdktf", "cdktn") if m in sys.modules)))
 """
@@ -71,7 +76,12 @@ def test_synth_under_cdktn_matches_cdktf(tmp_path: Path) -> None:
     block = under_cdktn["resource"]["terraform_data"]["qingcloud_mysqlplus_accounts"]  # the accounts' block
     assert block["for_each"]
     assert any("local-exec" in p for p in block["provisioner"])
-    assert under_cdktn["variable"]["app_rw_pw"]["ephemeral"] is True
+    digest = hashlib.md5(b"team/team_pw", usedforsecurity=False).hexdigest()[:8].upper()  # cdktf's makeUniqueId
+    team_pw = f"team_team_pw_{digest}"
+    assert set(under_cdktn["variable"]) == {"app_rw_pw", "dba_pw", team_pw}
+    assert all(v["ephemeral"] is True and v["sensitive"] is True for v in under_cdktn["variable"].values())
+    passwords = under_cdktn["locals"]["qingcloud_mysqlplus_accounts_passwords"]
+    assert passwords["cl-frame001/team_rw"] == f"${{var.{team_pw}}}"
 
     shutil.rmtree(outdir)
     under_cdktf, loaded = synth("cdktf", outdir)

@@ -15,29 +15,11 @@ from constructs import Construct
 
 from ..rules import ALL_DATABASES, ALL_HOSTS, Privilege
 from .block import AccountsBlock, construct_path, reference
-from .framework import fw, known_token
 from .names import ACCOUNTS_ID
 from .props import DOCS, REPLACES, AccountProps, MysqlPlusAccountError
+from .variables import ephemeral_password
 
 BLOCK_ID = ACCOUNTS_ID  # the block that holds the declared accounts (kept for existing imports)
-
-
-def ephemeral_password(scope: Construct, id: str, *, description: str | None = None) -> str:
-    """A sensitive, ephemeral string variable to pass as ``password``.
-
-    Its value (``TF_VAR_<id>`` at deploy time) never reaches cdk.tf.json, the
-    state or a plan file.  Needs Terraform 1.10 or newer.
-    """
-    variable = fw.TerraformVariable(
-        scope,
-        id,
-        type="string",
-        sensitive=True,
-        nullable=False,
-        description=description or "Password of a MySQL Plus account (ephemeral: kept out of state and plans).",
-    )
-    variable.add_override("ephemeral", True)
-    return known_token(variable.string_value)  # so the account's check of its password asks jsii nothing
 
 
 def bridge_interpreter() -> list[str]:

@@ -75,6 +75,11 @@ def _scope(scope: Construct) -> _Scope:
     return found
 
 
+def scope_path(scope: Construct) -> str:
+    """``scope.node.path``, asked of jsii once per scope."""
+    return _scope(scope).path
+
+
 def construct_path(account: Construct, scope: Construct, id: str) -> str:
     """``account.node.path``, computed in Python when ``id`` needs no escaping (constructs escapes '/')."""
     if "/" in id or not id.isprintable():

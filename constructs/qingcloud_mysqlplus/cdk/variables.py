@@ -1,0 +1,208 @@
+"""``ephemeral_password``: declared as plain data, written once per stack, each costing one jsii call.
+
+A ``TerraformVariable`` per password cost three round trips to the jsii
+kernel (its creation, its ``ephemeral`` override, its ``string_value``).
+Here each declaration is kept in Python by the stack's one
+:class:`EphemeralVariables` element, which writes them all as one
+``variable`` fragment when Terraform JSON is produced; the password itself is
+``Fn.lookup_nested(var, [name])``, one call that returns a real token
+rendering as ``${var.name}`` (``var.name`` inside a function), as a
+variable's ``string_value`` did.  Names are those a ``TerraformVariable`` at
+the same scope and id got: cdktf's ``makeUniqueId``, ported below.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
+
+from constructs import Construct
+
+from .block import scope_path
+from .framework import TOKEN_MARKER, fw, known_token
+from .names import VARIABLES_ID
+from .props import MysqlPlusAccountError
+
+DESCRIPTION = "Password of a MySQL Plus account (ephemeral: kept out of state and plans)."
+HIDDEN_ID, HIDDEN_FROM_HUMAN_ID = "Default", "Resource"  # as cdktf's private/unique.js
+IDENTIFIER = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")  # cdktf writes var.NAME for these, else var["NAME"]
+TERRAFORM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")  # what Terraform accepts as a variable name
+RESERVED = ("count", "depends_on", "for_each", "lifecycle", "locals", "providers", "source", "version")
+
+
+def sanitized(id: str) -> str:
+    """A construct id as constructs stores it (``sanitizeId``: path and address separators become ``--``)."""
+    return id.replace("/", "--").replace("\n", "--")
+
+
+def unique_id(components: Sequence[str]) -> str:
+    """cdktf's ``makeUniqueId``: an element's logical id from the ids of its scopes below the stack, and its own."""
+    parts = [c for c in components if c != HIDDEN_ID]
+    if len(parts) == 1 and len(candidate := _allowed(parts[0])) <= 255:
+        return candidate
+    digest = hashlib.md5("/".join(parts).encode(), usedforsecurity=False).hexdigest()[:8].upper()
+    human = "_".join(_allowed(p) for p in _without_dupes(parts) if p != HIDDEN_FROM_HUMAN_ID)
+    return f"{human[:240]}_{digest}"
+
+
+def _allowed(component: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "", component)
+
+
+def _without_dupes(parts: Sequence[str]) -> list[str]:
+    """Drops a component that the previous one ends with (cdktf's ``removeDupes``)."""
+    kept: list[str] = []
+    for part in parts:
+        if not kept or not kept[-1].endswith(part):
+            kept.append(part)
+    return kept
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One ephemeral password variable: where it was declared, and its description."""
+
+    path: str
+    id: str
+    description: str
+
+    def json(self) -> dict[str, Any]:
+        """What a ``TerraformVariable`` with the ``ephemeral`` override wrote."""
+        return {"description": self.description, "type": "string", "sensitive": True, "nullable": False,
+                "ephemeral": True}  # fmt: skip
+
+    def hcl(self) -> dict[str, Any]:
+        """Its ``toHclTerraform`` (cdktf leaves a false ``nullable`` out of HCL)."""
+        return {"description": {"value": self.description, "type": "simple", "storage_class_type": "string"},
+                "type": {"value": "string", "type": "type"},
+                "sensitive": {"value": True, "type": "simple", "storage_class_type": "boolean"},
+                "ephemeral": True}  # fmt: skip
+
+
+class EphemeralVariables(fw.TerraformElement):
+    """The ephemeral password variables of one stack, written as one ``variable`` fragment at synth."""
+
+    def __init__(self, stack: fw.TerraformStack) -> None:
+        super().__init__(stack, VARIABLES_ID)
+        self._stack = stack
+        self.declared: dict[str, Declared] = {}
+
+    def declare(self, name: str, declared: Declared) -> None:
+        """Register a variable; a name already declared in this stack is refused at once."""
+        other = self.declared.get(name)
+        if other is not None:
+            raise MysqlPlusAccountError(
+                f"{declared.path}: ephemeral_password: id {declared.id!r} makes variable {name!r}, "
+                f"already declared by ephemeral_password at {other.path}; use another id"
+            )
+        self.declared[name] = declared
+
+    def to_terraform(self) -> Any:
+        self._refuse_declared_elsewhere()
+        return {"variable": {name: d.json() for name, d in self.declared.items()}}
+
+    def to_hcl_terraform(self) -> Any:
+        self._refuse_declared_elsewhere()
+        return {"variable": {name: d.hcl() for name, d in self.declared.items()}}
+
+    def _refuse_declared_elsewhere(self) -> None:
+        """A ``TerraformVariable`` of this stack with one of these names would be merged into it silently."""
+        for found in self._stack.node.find_all():  # one call; a name is read only for each TerraformVariable
+            if isinstance(found, fw.TerraformVariable) and found.friendly_unique_id in self.declared:
+                if fw.TerraformStack.of(found) is not self._stack:
+                    continue  # a stack nested in this one writes its own variables
+                mine = self.declared[found.friendly_unique_id]
+                raise MysqlPlusAccountError(
+                    f"{mine.path}: ephemeral_password: id {mine.id!r} makes variable {found.friendly_unique_id!r}, "
+                    f"which the TerraformVariable at {found.node.path} declares too; use another id"
+                )
+
+
+class _Place(NamedTuple):
+    """What ephemeral_password needs of a scope: its path, its ids below the stack, the stack's variables."""
+
+    path: str
+    below: tuple[str, ...]
+    stack: fw.TerraformStack
+    variables: EphemeralVariables
+
+
+_PLACES: WeakKeyDictionary[Construct, _Place] = WeakKeyDictionary()
+_VARIABLES: WeakKeyDictionary[Construct, EphemeralVariables] = WeakKeyDictionary()
+
+
+def _place(scope: Construct) -> _Place:
+    """A few jsii calls the first time a scope is seen, none after."""
+    found = _PLACES.get(scope)
+    if found is None:
+        stack = scope if isinstance(scope, fw.TerraformStack) else fw.TerraformStack.of(scope)
+        path, top = scope_path(scope), scope_path(stack)
+        below = tuple(path[len(top) + 1 :].split("/")) if scope is not stack else ()
+        found = _PLACES[scope] = _Place(path, below, stack, _variables(stack))
+    return found
+
+
+def _variables(stack: fw.TerraformStack) -> EphemeralVariables:
+    found = _VARIABLES.get(stack)
+    if found is None:
+        child = stack.node.try_find_child(VARIABLES_ID)
+        found = _VARIABLES[stack] = child if isinstance(child, EphemeralVariables) else EphemeralVariables(stack)
+    return found
+
+
+def _custom_naming(stack: fw.TerraformStack) -> bool:
+    """Whether the stack's class allocates logical ids its own way (cdktf's documented escape hatch)."""
+    return any(getattr(type(stack), m) is not getattr(fw.TerraformStack, m)
+               for m in ("_allocate_logical_id", "get_logical_id"))  # fmt: skip
+
+
+@functools.cache
+def _var() -> Any:
+    """``var`` as an expression part: the target of every password's property access (one call per process)."""
+    return fw.Token.as_any("var")
+
+
+def _reference(name: str) -> str:
+    """A token for ``var.<name>``: one jsii call, two for a name that is not a plain identifier."""
+    if IDENTIFIER.fullmatch(name):
+        return str(fw.Fn.lookup_nested(_var(), [name]))
+    return str(fw.Fn.lookup_nested(fw.Token.as_any(f"var.{name}"), []))
+
+
+def _name(place: _Place, scope: Construct, id: str, path: str) -> str:
+    """The variable's name, as cdktf names a ``TerraformVariable(scope, id)``; refused if Terraform would be."""
+    if _custom_naming(place.stack):  # ask the stack, through an element that writes nothing
+        name = str(fw.TerraformElement(scope, id).friendly_unique_id)
+    elif [c for c in (*place.below, sanitized(id)) if c != HIDDEN_ID]:
+        name = unique_id((*place.below, sanitized(id)))
+    else:
+        name = ""
+    if not TERRAFORM_NAME.fullmatch(name) or name in RESERVED:
+        raise MysqlPlusAccountError(
+            f"{path}: ephemeral_password: id {id!r} makes variable name {name!r}; expected a name that starts "
+            f"with a letter or underscore, then letters, digits, underscores or dashes, and is none of {RESERVED}"
+        )
+    return name
+
+
+def ephemeral_password(scope: Construct, id: str, *, description: str | None = None) -> str:
+    """A sensitive, ephemeral string variable to pass as ``password`` (or anywhere a string goes).
+
+    Its value (``TF_VAR_<name>`` at deploy time) never reaches cdk.tf.json,
+    the state or a plan file.  Needs Terraform 1.10 or newer.  ``<name>`` is
+    ``id`` under a stack, and what cdktf names a variable at that path
+    otherwise; the same name twice in a stack, or a ``TerraformVariable`` of
+    that name, is refused.
+    """
+    if not isinstance(id, str) or not id or TOKEN_MARKER in id:
+        raise MysqlPlusAccountError(f"ephemeral_password: id: received {id!r}; expected a non-empty literal string")
+    place = _place(scope)
+    path = f"{place.path}/{sanitized(id)}" if place.path else sanitized(id)
+    name = _name(place, scope, id, path)
+    place.variables.declare(name, Declared(path, id, description or DESCRIPTION))
+    return known_token(_reference(name))
