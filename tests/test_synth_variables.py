@@ -190,15 +190,18 @@ def test_a_stack_with_its_own_naming_names_the_variables() -> None:
     one_line_error("already declared", lambda: ephemeral_password(Construct(stack, "x"), "orders_pw"))
 
 
-def test_hcl_output_declares_the_variables_as_before() -> None:
+def hcl_variables(stack: TerraformStack) -> list[str]:
+    return re.findall(r'^variable "[^"]+" \{.*?\n\}', cdktf.Testing.synth_hcl(stack), re.S | re.M)
+
+
+def test_hcl_output_declares_every_variable_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cdktf's HCL renderer writes only the first variable of an element: there, each is a TerraformVariable."""
+    monkeypatch.setenv("SYNTH_HCL_OUTPUT", "1")
     ours, theirs = new_stack(), new_stack()
-    TerraformLocal(ours, "use", ephemeral_password(ours, "pw"))
-    TerraformLocal(theirs, "use", former(theirs, "pw"))
-
-    def variable(stack: TerraformStack) -> str:
-        found = re.search(r'variable "pw" \{.*?\n\}', cdktf.Testing.synth_hcl(stack), re.S)
-        assert found is not None
-        return found.group(0)
-
-    assert variable(ours) == variable(theirs)
-    assert "ephemeral = true" in variable(ours)
+    for stack, password in ((ours, ephemeral_password), (theirs, former)):
+        TerraformLocal(stack, "use", [password(stack, "pw"), password(Construct(stack, "team"), "pw")])
+    assert len(hcl_variables(ours)) == 2 and hcl_variables(ours) == hcl_variables(theirs)
+    assert "ephemeral = true" in hcl_variables(ours)[0]
+    TerraformVariable(ours, "other", type="string")
+    assert synth(ours)["variable"].keys() == {"pw", "other", unique_id(["team", "pw"])}
+    one_line_error("already declared", lambda: ephemeral_password(ours, "p w"))

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -65,11 +66,19 @@ def _without_dupes(parts: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Declared:
-    """One ephemeral password variable: where it was declared, and its description."""
+    """One ephemeral password variable: where it was declared, its description, and (HCL only) its element."""
 
     path: str
     id: str
     description: str
+    element: Any = None  # a TerraformVariable that writes itself, else None: written by EphemeralVariables
+
+    def variable(self, scope: Construct) -> Any:
+        """The ``TerraformVariable`` that ephemeral_password made before (three jsii calls)."""
+        made = fw.TerraformVariable(scope, self.id, type="string", sensitive=True, nullable=False,
+                                    description=self.description)  # fmt: skip
+        made.add_override("ephemeral", True)
+        return made
 
     def json(self) -> dict[str, Any]:
         """What a ``TerraformVariable`` with the ``ephemeral`` override wrote."""
@@ -104,16 +113,22 @@ class EphemeralVariables(fw.TerraformElement):
 
     def to_terraform(self) -> Any:
         self._refuse_declared_elsewhere()
-        return {"variable": {name: d.json() for name, d in self.declared.items()}}
+        return self._fragment(Declared.json)
 
     def to_hcl_terraform(self) -> Any:
         self._refuse_declared_elsewhere()
-        return {"variable": {name: d.hcl() for name, d in self.declared.items()}}
+        return self._fragment(Declared.hcl)
+
+    def _fragment(self, write: Callable[[Declared], dict[str, Any]]) -> dict[str, Any]:
+        variables = {name: write(d) for name, d in self.declared.items() if d.element is None}
+        return {"variable": variables} if variables else {}
 
     def _refuse_declared_elsewhere(self) -> None:
         """A ``TerraformVariable`` of this stack with one of these names would be merged into it silently."""
         for found in self._stack.node.find_all():  # one call; a name is read only for each TerraformVariable
             if isinstance(found, fw.TerraformVariable) and found.friendly_unique_id in self.declared:
+                if found is self.declared[found.friendly_unique_id].element:
+                    continue
                 if fw.TerraformStack.of(found) is not self._stack:
                     continue  # a stack nested in this one writes its own variables
                 mine = self.declared[found.friendly_unique_id]
@@ -174,20 +189,28 @@ def _reference(name: str) -> str:
     return str(fw.Fn.lookup_nested(fw.Token.as_any(f"var.{name}"), []))
 
 
-def _name(place: _Place, scope: Construct, id: str, path: str) -> str:
-    """The variable's name, as cdktf names a ``TerraformVariable(scope, id)``; refused if Terraform would be."""
+def _name(place: _Place, scope: Construct, id: str) -> str:
+    """The variable's name, as cdktf names a ``TerraformVariable(scope, id)``."""
     if _custom_naming(place.stack):  # ask the stack, through an element that writes nothing
-        name = str(fw.TerraformElement(scope, id).friendly_unique_id)
-    elif [c for c in (*place.below, sanitized(id)) if c != HIDDEN_ID]:
-        name = unique_id((*place.below, sanitized(id)))
-    else:
-        name = ""
+        return str(fw.TerraformElement(scope, id).friendly_unique_id)
+    if [c for c in (*place.below, sanitized(id)) if c != HIDDEN_ID]:
+        return unique_id((*place.below, sanitized(id)))
+    return ""  # cdktf cannot name it either
+
+
+def _checked(name: str, id: str, path: str) -> str:
+    """A name Terraform accepts for a variable, else a one-line refusal naming the id."""
     if not TERRAFORM_NAME.fullmatch(name) or name in RESERVED:
         raise MysqlPlusAccountError(
             f"{path}: ephemeral_password: id {id!r} makes variable name {name!r}; expected a name that starts "
             f"with a letter or underscore, then letters, digits, underscores or dashes, and is none of {RESERVED}"
         )
     return name
+
+
+def _hcl_output() -> bool:
+    """Whether stacks write HCL (cdktf reads this when a stack is made); its renderer writes one variable per element."""
+    return os.environ.get("SYNTH_HCL_OUTPUT") in ("true", "1")
 
 
 def ephemeral_password(scope: Construct, id: str, *, description: str | None = None) -> str:
@@ -203,6 +226,12 @@ def ephemeral_password(scope: Construct, id: str, *, description: str | None = N
         raise MysqlPlusAccountError(f"ephemeral_password: id: received {id!r}; expected a non-empty literal string")
     place = _place(scope)
     path = f"{place.path}/{sanitized(id)}" if place.path else sanitized(id)
-    name = _name(place, scope, id, path)
-    place.variables.declare(name, Declared(path, id, description or DESCRIPTION))
+    declared = Declared(path, id, description or DESCRIPTION)
+    if _hcl_output():  # as before: a TerraformVariable each
+        variable = declared.variable(scope)
+        name = _checked(str(variable.friendly_unique_id), id, path)
+        place.variables.declare(name, replace(declared, element=variable))
+        return known_token(variable.string_value)
+    name = _checked(_name(place, scope, id), id, path)
+    place.variables.declare(name, declared)
     return known_token(_reference(name))
