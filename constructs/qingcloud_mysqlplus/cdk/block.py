@@ -113,8 +113,8 @@ class AccountsBlock(Construct):
         self.entries: dict[str, Account] = {}
         self._superusers: dict[str, str] = {}  # literal cluster -> path of its superuser
         self._tokens: dict[str, str] = {}
-        accounts = self._data("accounts", ACCOUNTS_ID, checked=True)
-        made, confirmed = self._data("made", MADE_ID), self._data("confirmed", CONFIRMED_ID)
+        accounts, made = self._data("accounts", ACCOUNTS_ID), self._data("made", MADE_ID)
+        confirmed = self._data("confirmed", CONFIRMED_ID)
         passwords = fw.TerraformLocal(self, "passwords", _lazy(self._passwords))
         passwords.override_logical_id(PASSWORDS_ID)
         accounts.add_override("for_each", _lazy(self._accounts_map))
@@ -131,20 +131,16 @@ class AccountsBlock(Construct):
         confirmed.add_override("input", {"token": "${each.value.output}", "made": "${each.value.id}"} | {
             name: f"${{terraform_data.{ACCOUNTS_ID}[each.key].output.{name}}}" for name in ATTRIBUTES})  # fmt: skip
 
-    def _data(self, id: str, name: str, checked: bool = False) -> Any:
-        """A ``terraform_data`` block; only the ``checked`` one is a ``DataResource``.
+    def _data(self, id: str, name: str) -> Any:
+        """A ``terraform_data`` block, as a plain ``TerraformResource`` (every attribute is an override).
 
-        Every ``DataResource`` adds a validation that runs ``terraform version``
-        in a subprocess at synth (about 0.15 s each, per stack); one per stack
-        keeps cdktf's check, and the others are the same block, written the
-        same way, as a plain ``TerraformResource`` (every attribute is an override).
+        Not a ``DataResource``: each of those adds a validation that runs
+        ``terraform version`` in a subprocess at synth (0.12-0.15 s per stack)
+        to check for Terraform 1.4, while these stacks need 1.10 (ephemeral
+        variables), which Terraform itself reports at ``init``.
         """
-        resource: fw.TerraformResource
-        if checked:
-            resource = fw.DataResource(self, id)
-        else:
-            resource = fw.TerraformResource(self, id, terraform_resource_type="terraform_data",
-                                            terraform_generator_metadata=_TERRAFORM)  # fmt: skip
+        resource = fw.TerraformResource(self, id, terraform_resource_type="terraform_data",
+                                        terraform_generator_metadata=_TERRAFORM)  # fmt: skip
         resource.override_logical_id(name)
         return resource
 
