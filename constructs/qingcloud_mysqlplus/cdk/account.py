@@ -7,6 +7,7 @@ written there, once per stack, at synth.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,12 @@ from .variables import ephemeral_password
 BLOCK_ID = ACCOUNTS_ID  # the block that holds the declared accounts (kept for existing imports)
 
 
+@functools.cache
+def _library_root() -> str:
+    """The directory holding this copy of the library (resolving it stats every parent: once per process)."""
+    return str(Path(__file__).resolve().parent.parent.parent)
+
+
 def bridge_interpreter() -> list[str]:
     """How local-exec starts the bridge: this Python, this copy of the library.
 
@@ -29,7 +36,7 @@ def bridge_interpreter() -> list[str]:
     virtual environment; ``-c`` with the source root on sys.path, so an
     uninstalled checkout works too.  Nothing of cdktf is imported there.
     """
-    root = str(Path(__file__).resolve().parent.parent.parent)
+    root = _library_root()
     code = (
         f"import sys; sys.path.insert(0, {root!r}); from qingcloud_mysqlplus.bridge.main import main; sys.exit(main())"
     )
