@@ -89,6 +89,34 @@ def test_synth_under_cdktn_matches_cdktf(tmp_path: Path) -> None:
     assert comparable(under_cdktn) == comparable(under_cdktf)
 
 
+REFUSALS = """
+import {framework} as framework
+from qingcloud_mysqlplus import ephemeral_password
+stack = framework.TerraformStack(framework.Testing.app(), "s")
+ephemeral_password(stack, "pw")
+framework.TerraformVariable(stack, "pw", type="string")
+for refused in (lambda: framework.Testing.synth(stack), lambda: ephemeral_password(stack, "p w")):
+    try:
+        refused()
+    except Exception as err:
+        print(type(err).__name__, err)
+"""
+
+
+@pytest.mark.parametrize("framework", ["cdktf", "cdktn"])
+def test_ephemeral_password_refuses_a_second_declaration_under_both(framework: str) -> None:
+    """A TerraformVariable of the name at synth, and the same name again at once; one line each."""
+    done = subprocess.run([sys.executable, "-c", REFUSALS.format(framework=framework)],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == [
+        "RuntimeError s/pw: ephemeral_password: id 'pw' makes variable 'pw', which the TerraformVariable at s/pw "
+        "declares too; use another id",
+        "MysqlPlusAccountError s/p w: ephemeral_password: id 'p w' makes variable 'pw', already declared by "
+        "ephemeral_password at s/pw; use another id",
+    ]
+
+
 @pytest.fixture
 def project(tmp_path: Path, mariadb: MariaDB) -> Iterator[Project]:
     with e2e_project(tmp_path, mariadb, framework="cdktn") as made:
