@@ -126,16 +126,16 @@ class EphemeralVariables(fw.TerraformElement):
     def _refuse_declared_elsewhere(self) -> None:
         """A ``TerraformVariable`` of this stack with one of these names would be merged into it silently."""
         for found in self._stack.node.find_all():  # one call; a name is read only for each TerraformVariable
-            if isinstance(found, fw.TerraformVariable) and found.friendly_unique_id in self.declared:
-                if found is self.declared[found.friendly_unique_id].element:
-                    continue
-                if fw.TerraformStack.of(found) is not self._stack:
-                    continue  # a stack nested in this one writes its own variables
-                mine = self.declared[found.friendly_unique_id]
-                raise MysqlPlusAccountError(
-                    f"{mine.path}: ephemeral_password: id {mine.id!r} makes variable {found.friendly_unique_id!r}, "
-                    f"which the TerraformVariable at {found.node.path} declares too; use another id"
-                )
+            if not isinstance(found, fw.TerraformVariable):
+                continue
+            name = found.friendly_unique_id
+            mine = self.declared.get(name)
+            if mine is None or found is mine.element or fw.TerraformStack.of(found) is not self._stack:
+                continue  # another name, the HCL path's own element, or a nested stack's variable
+            raise MysqlPlusAccountError(
+                f"{mine.path}: ephemeral_password: id {mine.id!r} makes variable {name!r}, "
+                f"which the TerraformVariable at {found.node.path} declares too; use another id"
+            )
 
 
 class _Place(NamedTuple):
