@@ -146,6 +146,8 @@ def check_clusters(wanted: list[Wanted], environ: Mapping[str, str]) -> tuple[di
             except QingCloudError as err:
                 notes.append(f"cluster check on {cluster} failed ({err})")
                 continue
+            finally:
+                client.close()
         verdicts.update({w.key: known[str(w.user)] for w in members})
     return verdicts, notes
 
