@@ -27,7 +27,7 @@ from qingcloud_mysqlplus.testing.postgres import Postgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.postgres]
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 
 
 def readme_ci_block() -> str:

@@ -26,7 +26,7 @@ from qingcloud_mysqlplus.sim import serving
 
 pytestmark = [pytest.mark.e2e]
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 CLUSTER, ZONE = "cl-pkg00001", "sh1a"
 
 USER_APP = """#!/usr/bin/env python
