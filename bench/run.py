@@ -426,7 +426,7 @@ def part_bridge(results: dict[str, Any], cfg: argparse.Namespace, work: Path) ->
                     return exit_lag(sim, sdk_loop(sim, "add_user", [user])[0], user)
 
                 for who, label, measure in (("ours", "bridge", ours), ("sdk", "SDK script", sdk)):
-                    lag = attempt(f"{label} exit lag ({seconds:g} s job)", measure)
+                    lag = attempt(f"{label} exit lag ({case} s job)", measure)
                     if lag is not None:
                         lags[who].append(lag)
         out["exit_lag_s"][case] = lags

@@ -28,6 +28,10 @@ HELP = {
     "QingCloud documents no fixed job time)",
 }
 
+NON_NEGATIVE = ("proxies", "restart_seconds", "job_jitter")
+NULLABLE = ("job_retention", "restart_seconds")  # null: the default behaviour
+SECONDS = ("restart_seconds", "job_jitter")  # floats; the other numeric options are counts
+
 
 @dataclass(frozen=True)
 class SimOptions:
@@ -48,12 +52,10 @@ class SimOptions:
                 raise ValueError(f"option {name}: received {value!r}; expected one of {', '.join(allowed)}")
         if self.job_retention is not None and self.job_retention < 1:
             raise ValueError(f"option job_retention: received {self.job_retention}; expected at least 1, or null")
-        if self.proxies < 0:
-            raise ValueError(f"option proxies: received {self.proxies}; expected 0 or more")
-        if self.restart_seconds is not None and self.restart_seconds < 0:
-            raise ValueError(f"option restart_seconds: received {self.restart_seconds}; expected 0 or more")
-        if self.job_jitter < 0:
-            raise ValueError(f"option job_jitter: received {self.job_jitter}; expected 0 or more")
+        for name in NON_NEGATIVE:
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"option {name}: received {value}; expected 0 or more")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> SimOptions:
@@ -77,13 +79,13 @@ def _coerce(name: str, value: Any) -> Any:
     if name in CHOICES:
         return str(value)
     if value is None or (isinstance(value, str) and value.lower() in ("", "none", "null")):
-        if name in ("job_retention", "restart_seconds"):
+        if name in NULLABLE:
             return None
         raise ValueError(f"option {name}: received nothing; expected a number")
     if isinstance(value, bool):
         raise ValueError(f"option {name}: received {value!r}; expected a number")
     try:
-        return float(value) if name in ("restart_seconds", "job_jitter") else int(value)
+        return float(value) if name in SECONDS else int(value)
     except (TypeError, ValueError):
         raise ValueError(f"option {name}: received {value!r}; expected a number") from None
 
