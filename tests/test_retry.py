@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import socket
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 
+from local_servers import Server, drop
 from qingcloud_mysqlplus.qingcloud.client import Client
 from qingcloud_mysqlplus.qingcloud.errors import AnswerLost, ApiError, DeadlineExceeded, NotSent
 from qingcloud_mysqlplus.qingcloud.retry import Backoff, Deadline, RetryContext, should_retry
@@ -48,27 +48,6 @@ def test_backoff_uses_the_random_it_is_given() -> None:
     assert low.delay(3) == 0.125
 
 
-@pytest.fixture
-def dropping_server() -> Iterator[int]:
-    """Accepts, reads the request, closes without an answer: the request may have been processed."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            conn.recv(65536)
-            conn.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield server.getsockname()[1]
-    server.close()
-
-
 def client_at(port: int, sleeps: list[float]) -> Client:
     return Client(access_key="QYKEY", secret_key="Canary-Secret-Key-7f3a9", zone="sh1a",
                   endpoint=f"http://127.0.0.1:{port}/iaas/", http_timeout=2, sleep=sleeps.append,
@@ -98,9 +77,10 @@ def test_backoff_never_overflows() -> None:
     assert Backoff(rand=lambda low, high: high).delay(5000) == 8.0
 
 
-def test_a_dropped_answer_to_a_write_goes_to_the_caller_at_once(dropping_server: int) -> None:
+def test_a_dropped_answer_to_a_write_goes_to_the_caller_at_once(serve: Callable[..., Server]) -> None:
     sleeps: list[float] = []
-    client = client_at(dropping_server, sleeps)
+    server = serve(drop)
+    client = client_at(server.port, sleeps)
     with pytest.raises(AnswerLost):
         client.run_service("cl-x", "add_user", {"user": "u"}, Deadline(30))
     assert client.calls["RunClusterCustomService"] == 1 and sleeps == []
