@@ -13,6 +13,7 @@ import pytest
 from fake_cluster import CLUSTER, FakeClient, record
 from qingcloud_mysqlplus.bridge.accounts import Context, Failure, add, delete
 from qingcloud_mysqlplus.bridge.proxies import restart_proxies
+from qingcloud_mysqlplus.qingcloud.clusters import RACE_RESENDS
 from qingcloud_mysqlplus.qingcloud.errors import AnswerLost, ApiError, DeadlineExceeded, PermissionDenied
 from qingcloud_mysqlplus.qingcloud.retry import Deadline
 from qingcloud_mysqlplus.rules import AccountSpec
@@ -170,14 +171,32 @@ def test_a_busy_cluster_is_waited_for_then_the_request_goes() -> None:
     assert outcome.verb == "added" and client.calls["DescribeClusters"] == 3 and client.slept >= 1.0
 
 
-def test_1400_on_an_idle_cluster_is_a_denial_at_once() -> None:
-    denied = ApiError(
-        "RunClusterCustomService", 1400, "PermissionDenied, resource [cl-fake0001] is [updating], please try later"
-    )
-    client = FakeClient(outcomes=[denied, denied])
-    with pytest.raises(PermissionDenied, match="permission denial"):
+TRANSITION = "PermissionDenied, resource [cl-fake0001] is [updating], please try later"
+
+
+@pytest.mark.parametrize("message", [TRANSITION, "PermissionDenied, 资源 [cl-fake0001] 正在 [updating] 中，请稍候再试"])
+def test_a_transition_refusal_on_a_cluster_idle_by_the_next_look_is_a_race_and_sent_again(message: str) -> None:
+    race = ApiError("RunClusterCustomService", 1400, message)
+    client = FakeClient(outcomes=[race, race])
+    outcome = add(context(client), SPEC, PASSWORD)
+    assert outcome.verb == "added" and client.calls["RunClusterCustomService"] == 3
+    assert client.calls["DescribeClusters"] == 2 and 0 < client.slept < 2
+
+
+def test_the_transition_form_repeated_while_the_cluster_stays_idle_is_a_denial() -> None:
+    race = ApiError("RunClusterCustomService", 1400, TRANSITION)
+    client = FakeClient(outcomes=[race] * (RACE_RESENDS + 1))
+    with pytest.raises(PermissionDenied, match="stayed idle through 5 such refusals, so this is a permission denial"):
         add(context(client), SPEC, PASSWORD)
-    assert client.calls["RunClusterCustomService"] == 2 and client.slept == 0
+    assert client.calls["RunClusterCustomService"] == RACE_RESENDS + 1 and client.submitted == []
+
+
+def test_1400_of_another_form_on_an_idle_cluster_is_a_denial_at_once() -> None:
+    denied = ApiError("RunClusterCustomService", 1400, "PermissionDenied, you do not have permission to do this")
+    client = FakeClient(outcomes=[denied])
+    with pytest.raises(PermissionDenied, match="is idle, so this is a permission denial"):
+        add(context(client), SPEC, PASSWORD)
+    assert client.calls["RunClusterCustomService"] == 1 and client.slept == 0
 
 
 def test_delete_then_a_second_delete_is_done_by_evidence() -> None:

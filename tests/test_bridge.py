@@ -214,7 +214,8 @@ def test_failed_job_names_the_job_and_what_to_check(sim: Sim, kind: str, status:
     job_id = next(j["job_id"] for j in sim.jobs() if j["status"] == status)
     line = result.stderr.strip().splitlines()[-1]
     assert f"job {job_id} ended {status}" in line and "a job gives no reason" in line
-    assert "no successful add_user for app_rw is listed. If app_rw exists all the same" in line
+    assert "no successful add_user for app_rw is listed (read to the end: " in line
+    assert "). If app_rw exists all the same" in line
     assert sim.accounts() == {}
 
 

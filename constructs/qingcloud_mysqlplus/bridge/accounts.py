@@ -100,7 +100,7 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
     ``first``: the page of history already read (while waiting for the machine's lock)."""
     sent = spec.add_params(password)
     first = first or look_first(ctx, spec.user)
-    if first.newest_done is not None and not first.running and same_request(first.newest_done, sent):
+    if first.present and first.newest_done is not None and not first.running and same_request(first.newest_done, sent):
         return Outcome("adopted", first.newest_done.job_id, "it already exists exactly as declared")
     try:
         return Outcome("added", run_service(ctx, "add_user", sent, spec.user).job_id)

@@ -1,27 +1,27 @@
-"""What the cluster's job history proves about one account.
+"""What the cluster's job history proves about one account, for the bridge's decisions.
 
-QingCloud has no API that lists accounts, and a failed job says nothing of
-why.  The history is the evidence: the newest *successful* add_user or
-del_user that touched a user tells whether the account exists now.  A job
-touches a user when its directive's service_params name it.  The directive
-of an add_user holds the password in clear: it is compared here in memory
-and never kept, printed or raised.
+The facts come from the one history reader (:mod:`..qingcloud.history`); the
+rules here are the bridge's: the newest *successful* add_user or del_user
+touching a user tells whether the account exists now; no such job listed
+means "not there" only when the whole listing was read; jobs that could be
+this user's but have no readable directive make it unknown.  The directive of
+an add_user holds the password in clear: it is compared here in memory and
+never kept, printed or raised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..qingcloud.client import PAGE, Client
-from ..qingcloud.errors import BAD_PARAMETER, ApiError
-from ..qingcloud.jobs import RUNNING, SUCCESSFUL, Job
+from ..qingcloud.client import Client
+from ..qingcloud.history import MAX_PAGES, Depth, UserFacts, read
+from ..qingcloud.jobs import Job
 from ..qingcloud.polling import JobTime
 from ..qingcloud.retry import Deadline
 from ..rules import AccountRuleError, AccountSpec, normalize_host
 
-SERVICES = ("add_user", "del_user")
-MAX_PAGES = 10  # at most 1,000 jobs are read for one decision
+READ_SHARE = 0.5  # a deep read may take at most this share of what is left of the deadline
 
 
 @dataclass(frozen=True)
@@ -29,94 +29,46 @@ class History:
     """The history of one user on one cluster, newest first, as far as it was read."""
 
     user: str
-    newest_done: Job | None = None  # the newest successful add_user/del_user touching the user
-    running: tuple[Job, ...] = ()  # add_user/del_user jobs touching the user still pending or working
-    unreadable: int = 0  # add/del jobs newer than newest_done whose directive names no user
+    facts: UserFacts = field(default_factory=UserFacts)
+    depth: Depth = field(default_factory=Depth)
     durations: Mapping[str, JobTime] = field(default_factory=dict)  # service -> how long its jobs take
 
     @property
+    def newest_done(self) -> Job | None:
+        return self.facts.newest_done
+
+    @property
+    def running(self) -> tuple[Job, ...]:
+        return self.facts.running
+
+    @property
     def present(self) -> bool | None:
-        """True: the newest successful job touching it is an add_user.  False: a del_user, or none
-        is listed at all.  None: jobs that could be this user's have no readable directive."""
-        if self.unreadable:
+        """True: the newest successful job touching it is an add_user.  False: a del_user, or none is
+        listed in a read that reached the end.  None: jobs that could be its have no readable
+        directive, or the read stopped before finding any."""
+        if self.facts.unknown:
             return None
-        if self.newest_done is None:
-            return False
-        return self.newest_done.request is not None and self.newest_done.request.service == "add_user"
+        done = self.facts.newest_done
+        if done is None:
+            return False if self.depth.complete else None
+        return done.request is not None and done.request.service == "add_user"
 
     @property
     def why(self) -> str:
-        """The evidence in words, for messages (ids only, never a directive)."""
-        if self.unreadable:
-            return f"{self.unreadable} job(s) whose directive names no user could be this account's"
-        if self.newest_done is None or self.newest_done.request is None:
-            return f"no successful add_user for {self.user} is listed"
-        return f"the newest successful job touching {self.user} is {self.newest_done.request.service} {self.newest_done.job_id}"
-
-
-def touches(job: Job, cluster: str, user: str) -> bool:
-    request = job.request
-    return (request is not None and request.service in SERVICES and request.params.get("user") == user
-            and request.cluster in ("", cluster))  # fmt: skip
-
-
-def pages(client: Client, cluster: str, deadline: Deadline, max_pages: int = MAX_PAGES) -> Iterator[Job]:
-    """The cluster's jobs, newest first, page by page, as long as they are needed.
-
-    DescribeClusterJobs is the cluster's own log; where an endpoint refuses it as
-    a bad request, the caller's jobs (DescribeJobs without ids) serve instead,
-    and ``touches`` keeps only this cluster's."""
-    own_log = True
-    for page in range(max_pages):
-        offset = page * PAGE
-        try:
-            jobs, total = (
-                client.cluster_jobs(cluster, deadline, offset, PAGE)
-                if own_log
-                else client.my_jobs(deadline, offset, PAGE)
-            )
-        except ApiError as err:
-            if err.ret_code != BAD_PARAMETER or not own_log:
-                raise
-            own_log = False
-            jobs, total = client.my_jobs(deadline, offset, PAGE)
-        yield from jobs
-        if not jobs or (page + 1) * PAGE >= total:
-            return
-
-
-def summarize(jobs: Iterable[Job], cluster: str, user: str) -> History:
-    """Read newest first until the newest successful job touching ``user``."""
-    running: list[Job] = []
-    unreadable, seen = 0, []
-    newest = None
-    for job in jobs:
-        seen.append(job)
-        if job.request is None:
-            unreadable += 1 if job.status == SUCCESSFUL else 0
-            continue
-        if not touches(job, cluster, user):
-            continue
-        if job.status in RUNNING:
-            running.append(job)
-        elif job.status == SUCCESSFUL:
-            newest = job
-            break
-    return History(user, newest, tuple(running), unreadable, durations(seen))
+        """The evidence in words, for messages (ids and depth only, never a directive)."""
+        done, read_words = self.facts.newest_done, self.depth.words
+        if self.facts.unknown:
+            return f"{self.facts.unknown} job(s) whose directive cannot be read could be this account's ({read_words})"
+        if done is None or done.request is None:
+            return f"no successful add_user for {self.user} is listed ({read_words})"
+        return f"the newest successful job touching {self.user} is {done.request.service} {done.job_id}"
 
 
 def read_history(client: Client, cluster: str, user: str, deadline: Deadline, max_pages: int = MAX_PAGES) -> History:
-    return summarize(pages(client, cluster, deadline, max_pages), cluster, user)
-
-
-def durations(jobs: Iterable[Job]) -> dict[str, JobTime]:
-    """How long this cluster's successful add_user and del_user jobs took, per service."""
-    taken: dict[str, list[float]] = {}
-    for job in jobs:
-        seconds = job.seconds()
-        if job.status == SUCCESSFUL and job.request is not None and seconds is not None:
-            taken.setdefault(job.request.service, []).append(seconds)
-    return {service: time for service, values in taken.items() if (time := JobTime.from_seconds(values))}
+    """One user's history; a deep read keeps part of the deadline for what follows it."""
+    budget = Deadline(deadline.remaining() * READ_SHARE, deadline.clock) if max_pages > 1 else deadline
+    facts = read(client, cluster, budget, [user], max_pages)
+    return History(user, facts.of(user), facts.depth, facts.durations)
 
 
 def same_request(job: Job, sent: Mapping[str, str]) -> bool:

@@ -24,10 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..bridge import contract
-from ..bridge.evidence import pages, touches
 from ..qingcloud.client import Client
 from ..qingcloud.errors import QingCloudError
-from ..qingcloud.jobs import SUCCESSFUL
+from ..qingcloud.history import UserFacts, read
 from ..qingcloud.retry import Deadline
 from ..qingcloud.settings import SettingsError, resolve
 from .state import StackWhere, confirmed, read_state
@@ -153,26 +152,20 @@ def check_clusters(wanted: list[Wanted], environ: Mapping[str, str]) -> tuple[di
 
 
 def history(client: Client, cluster: str, users: set[str], deadline: Deadline) -> dict[str, Verdict]:
-    """Per user: the newest successful add_user or del_user touching it, newest first.
+    """Per user, what the cluster's history says, by the construct's rule (:func:`verdict`)."""
+    facts = read(client, cluster, deadline, users)
+    return {user: verdict(facts.of(user)) for user in users}
 
-    Only a del_user counts as missing.  No job listed is *unknown*, not
-    missing: jobs age out of the listing, and a steady account must not be
-    re-added (and fail) on every deploy because its add is no longer listed.
-    """
-    found: dict[str, Verdict] = {}
-    unreadable = 0
-    for job in pages(client, cluster, deadline):
-        if job.request is None:
-            unreadable += job.status == SUCCESSFUL
-            continue
-        user = str(job.request.params.get("user"))
-        if job.status != SUCCESSFUL or user not in users or user in found or not touches(job, cluster, user):
-            continue
-        service = job.request.service
-        if unreadable:
-            found[user] = Verdict(None, f"{unreadable} newer job(s) without a readable directive")
-        else:
-            found[user] = Verdict(service == "add_user", f"{service} {job.job_id} is its newest successful job")
-        if len(found) == len(users):
-            break
-    return {u: found.get(u, Verdict(None, "no add_user or del_user listed")) for u in users}
+
+def verdict(facts: UserFacts) -> Verdict:
+    """The construct's reading: only a del_user as the newest successful job touching the user is
+    *missing*.  No job listed is *unknown*, not missing, even when the whole listing was read: jobs
+    age out of the listing, and a steady account must not be re-added (and fail) on every deploy
+    because its add is no longer listed."""
+    done = facts.newest_done
+    if facts.unknown:
+        return Verdict(None, f"{facts.unknown} newer job(s) without a readable directive")
+    if done is None or done.request is None:
+        return Verdict(None, "no add_user or del_user listed")
+    service = done.request.service
+    return Verdict(service == "add_user", f"{service} {done.job_id} is its newest successful job")

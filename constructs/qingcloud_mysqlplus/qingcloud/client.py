@@ -14,6 +14,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,21 @@ from .transport import Transport
 
 RetryHook = Callable[[str, float], None]
 PAGE = 100  # the most a Describe* call returns
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """The fields of a DescribeClusters record the tool reads."""
+
+    cluster_id: str
+    status: str
+    transition_status: str  # "" when idle
+    app_id: str  # "" when the record does not say
+
+    @classmethod
+    def parse(cls, item: Mapping[str, Any]) -> ClusterInfo:
+        return cls(str(item.get("cluster_id") or ""), str(item.get("status") or ""),
+                   str(item.get("transition_status") or ""), str(item.get("app_id") or ""))  # fmt: skip
 
 
 class Client:
@@ -53,6 +69,7 @@ class Client:
         self.transport = Transport(self.endpoint, user_agent=f"qingcloud-mysqlplus/{__version__}")
         self.on_retry, self.sleep = on_retry, sleep
         self.calls: Counter[str] = Counter()  # per action, for reports and tests
+        self._clusters: dict[str, ClusterInfo | None] = {}  # the last DescribeClusters look, per cluster
 
     def __repr__(self) -> str:  # never the secret key
         return f"Client(zone={self.zone!r}, endpoint={self.endpoint.url!r}, access_key={self.access_key!r})"
@@ -126,9 +143,16 @@ class Client:
     def cluster_jobs(
         self, cluster: str, deadline: Deadline, offset: int = 0, limit: int = PAGE
     ) -> tuple[list[Job], int]:
-        """One page of the cluster's jobs, newest first, and how many there are in all."""
-        body = self.call("DescribeClusterJobs", {"cluster": cluster, "offset": offset, "limit": limit, "verbose": 1},
-                         deadline)  # fmt: skip
+        """One page of DescribeClusterJobs, newest first, and how many there are in all.
+
+        Both of its forms at once: ``app`` (QingCloud's API page: the application's jobs on
+        every cluster) and ``cluster`` (the official SDK); QingCloud ignores parameters an action
+        does not take, and ``verbose`` 0 is the only one documented.  The caller keeps this
+        cluster's jobs (:mod:`.history`)."""
+        info = self.cluster_info(cluster, deadline, fresh=False)
+        app = info.app_id if info is not None and info.app_id else None
+        body = self.call("DescribeClusterJobs", {"app": app, "cluster": cluster, "offset": offset, "limit": limit,
+                                                 "verbose": 0}, deadline)  # fmt: skip
         jobs = [parse_job(j) for j in body.get("job_set") or [] if isinstance(j, dict)]
         return jobs, int(body.get("total_count") or 0)
 
@@ -138,17 +162,26 @@ class Client:
         jobs = [parse_job(j) for j in body.get("job_set") or [] if isinstance(j, dict)]
         return jobs, int(body.get("total_count") or 0)
 
+    def cluster_info(self, cluster: str, deadline: Deadline, fresh: bool = True) -> ClusterInfo | None:
+        """The cluster as DescribeClusters shows it; None if it is not listed.  ``fresh=False`` may
+        answer from this process's last look (for the ``app_id``, which does not change)."""
+        if not fresh and cluster in self._clusters:
+            return self._clusters[cluster]
+        body = self.call("DescribeClusters", {"clusters": [cluster], "verbose": 0}, deadline)
+        found = next((item for item in body.get("cluster_set") or []
+                      if isinstance(item, dict) and item.get("cluster_id") == cluster), None)  # fmt: skip
+        info = None if found is None else ClusterInfo.parse(found)
+        self._clusters[cluster] = info
+        return info
+
     def transition_status(self, cluster: str, deadline: Deadline) -> str | None:
         """The cluster's ``transition_status`` ("" when idle); None if it is not listed."""
-        body = self.call("DescribeClusters", {"clusters": [cluster], "verbose": 0}, deadline)
-        for item in body.get("cluster_set") or []:
-            if isinstance(item, dict) and item.get("cluster_id") == cluster:
-                return str(item.get("transition_status") or "")
-        return None
+        info = self.cluster_info(cluster, deadline)
+        return None if info is None else info.transition_status
 
     def cluster_nodes(self, cluster: str, deadline: Deadline, role: str | None = None) -> list[dict[str, Any]]:
         body = self.call("DescribeClusterNodes", {"cluster": cluster, "role": role, "limit": PAGE}, deadline)
         return [n for n in body.get("node_set") or [] if isinstance(n, dict)]
 
 
-__all__ = ["PAGE", "Client", "QingCloudError"]
+__all__ = ["PAGE", "Client", "ClusterInfo", "QingCloudError"]

@@ -2,12 +2,18 @@
 
 QingCloud refuses an action on a cluster in a transition status with ret_code
 1400 ("resource [cl-x] is [updating], please try later"), and answers the
-same code to a key without rights.  The wording may be translated, so it is
-a hint only: the evidence is ``transition_status`` from DescribeClusters.
+same code to a key without rights.  The evidence is ``transition_status``
+from DescribeClusters; but a refusal and a status read are not atomic: the
+other job may end between the two, so a refusal in the transition form on a
+cluster that now looks idle is sent again after a short pause, a few times.
+The wording is only that hint (it may be translated); it never proves a
+denial or a success.  A denial is a 1400 of another form on an idle cluster,
+or the transition form repeated while the cluster stays idle.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 from .client import Client
@@ -17,14 +23,23 @@ from .polling import PollSchedule
 from .retry import Deadline
 
 IDLE_POLL = 0.5  # seconds between looks at a cluster held by someone else's job
-IDLE_REFUSALS = 2  # 1400 while idle this many times in a row: a real denial
+RACE_RESENDS = 4  # a transition-form refusal on an idle cluster: sent again this many times at most
+RACE_PAUSE = 0.25  # seconds before the first such resend (doubling)
+# "resource [cl-x] is [updating], please try later", the same in Chinese (请稍候再试), "... lease
+# info not ready yet, please try later": the forms QingCloud uses for "not now".  A hint only.
+TRANSITION_FORM = re.compile(r"\] *(is|正在) *\[[a-z_-]+\]|please try later|请稍候再试", re.IGNORECASE)
 Notice = Callable[[str], None]
+
+
+def transition_form(message: str) -> bool:
+    """Whether a 1400's text reads like "in a transition status, try later" (a hint, never proof)."""
+    return TRANSITION_FORM.search(message) is not None
 
 
 def submit(client: Client, cluster: str, service: str, params: Mapping[str, str], deadline: Deadline, *,
            role: str = "maininstance", on_wait: Notice | None = None) -> str:  # fmt: skip
     """RunClusterCustomService, sent again once the cluster is idle if another job held it; the job id."""
-    idle_refusals = 0
+    races = 0
     while True:
         try:
             return client.run_service(cluster, service, params, deadline, role)
@@ -35,12 +50,21 @@ def submit(client: Client, cluster: str, service: str, params: Mapping[str, str]
         status = _transition(client, cluster, deadline, refusal)
         if status:
             wait_idle(client, cluster, deadline, status, on_wait)
-            idle_refusals = 0
+            races = 0
             continue
-        idle_refusals += 1  # idle when asked: the holding job may have just ended, or this is a denial
-        if idle_refusals >= IDLE_REFUSALS:
-            raise PermissionDenied(refusal.action, refusal.ret_code,
-                                   f"{refusal.message} (and {cluster} is idle, so this is a permission denial)")  # fmt: skip
+        if not transition_form(refusal.message) or races >= RACE_RESENDS:
+            raise PermissionDenied(refusal.action, refusal.ret_code, _denied(refusal, cluster, races))
+        pause = RACE_PAUSE * 2**races  # the holding job just ended: give the cluster a moment
+        if deadline.remaining() <= pause:
+            raise DeadlineExceeded(f"sending {service} to {cluster}", deadline.seconds, str(refusal))
+        client.sleep(pause)
+        races += 1
+
+
+def _denied(refusal: ApiError, cluster: str, races: int) -> str:
+    if races:
+        return f"{refusal.message} ({cluster} stayed idle through {races + 1} such refusals, so this is a permission denial)"
+    return f"{refusal.message} (and {cluster} is idle, so this is a permission denial)"
 
 
 def _transition(client: Client, cluster: str, deadline: Deadline, refusal: ApiError) -> str:

@@ -1,9 +1,11 @@
 """Job records as QingCloud documents them, read without ever keeping or printing a secret.
 
 A record has ``job_id, job_action, status, create_time, status_time, owner,
-resource_ids, directive, error_codes`` and no message.  ``directive`` is the
-original request as JSON and, for add_user, holds the password in clear: it
-is parsed here, compared in memory by the caller, and never stored.
+resource_ids, directive, error_codes`` and no message (DescribeClusterJobs
+adds ``resources``).  ``directive`` is the original request as JSON and holds
+the password in clear for add_user, and the access key id and the request's
+signature: only the action, service, cluster, channel and service_params are
+taken from it, compared in memory by the caller, and never printed.
 """
 
 from __future__ import annotations
@@ -19,13 +21,22 @@ FINAL = frozenset({"successful", "failed", "done with failure"})
 SUCCESSFUL = "successful"
 
 
-@dataclass(frozen=True)
-class Request:
-    """What a job was asked to do, from its directive.  ``params`` may hold a password: never print it."""
+CUSTOM_SERVICE = "RunClusterCustomService"
 
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What a job was asked to do, from its directive.  ``params`` may hold a password: never print it.
+
+    ``action`` is the API action (a backup or a scaling job names another one); ``service`` the
+    custom service of a RunClusterCustomService ("" otherwise); ``channel`` the sender's
+    (``api`` or ``console``; "" when the directive does not say)."""
+
+    action: str
     service: str
     cluster: str
     params: Mapping[str, Any] = field(repr=False)
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,8 @@ class Job:
     create_time: str
     status_time: str
     error_codes: str
-    request: Request | None = field(repr=False)  # None: no readable directive
+    request: JobRequest | None = field(repr=False)  # None: no readable directive (missing, masked, garbled)
+    resources: frozenset[str] = frozenset()  # the resource ids the record names (resource_ids, resources)
 
     @property
     def final(self) -> bool:
@@ -72,23 +84,47 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
     return era * 146097 + day_of_era - 719468
 
 
-def parse_request(directive: object) -> Request | None:
-    """The service, cluster and service_params of a directive; None when it says none of them."""
+def _json_object(text: object) -> dict[str, Any] | None:
+    if isinstance(text, dict):
+        return text
     try:
-        data = json.loads(str(directive or ""))
+        data = json.loads(str(text or ""))
     except ValueError:
         return None
-    if not isinstance(data, dict):
+    return data if isinstance(data, dict) else None
+
+
+def parse_request(directive: object) -> JobRequest | None:
+    """What a directive asks; None when it cannot be read (empty, masked or garbled).
+
+    A directive that names another action (a backup) or another custom service (a restart) is
+    readable with whatever params it has; an add_user or del_user must carry its service_params."""
+    data = _json_object(directive)
+    if data is None:
         return None
-    params = data.get("service_params")
-    if isinstance(params, str):
-        try:
-            params = json.loads(params)
-        except ValueError:
-            params = None
-    if not isinstance(params, dict) or not data.get("service"):
+    action, service = str(data.get("action") or ""), str(data.get("service") or "")
+    if not action and not service:
         return None
-    return Request(str(data["service"]), str(data.get("cluster") or ""), params)
+    sender = data.get("sender")
+    channel = str(sender.get("channel") or "") if isinstance(sender, dict) else ""
+    params = _json_object(data.get("service_params"))
+    if params is None:
+        if action in ("", CUSTOM_SERVICE) and service in ("", "add_user", "del_user"):
+            return None  # an account job whose params are hidden: could be anyone's
+        params = {}
+    return JobRequest(action or CUSTOM_SERVICE, service, str(data.get("cluster") or ""), params, channel)
+
+
+def _resources(record: Mapping[str, Any]) -> frozenset[str]:
+    """The ids a record names: ``resource_ids`` (space-separated, or a list) and ``resources.clusters``."""
+    ids: list[str] = []
+    for value in (record.get("resource_ids"), (record.get("resources") or {}).get("clusters")
+                  if isinstance(record.get("resources"), dict) else None):  # fmt: skip
+        if isinstance(value, str):
+            ids.extend(value.replace(",", " ").split())
+        elif isinstance(value, list):
+            ids.extend(str(v) for v in value)
+    return frozenset(ids)
 
 
 def parse_job(record: Mapping[str, Any]) -> Job:
@@ -99,4 +135,5 @@ def parse_job(record: Mapping[str, Any]) -> Job:
         status_time=str(record.get("status_time") or ""),
         error_codes=str(record.get("error_codes") or ""),
         request=parse_request(record.get("directive")),
+        resources=_resources(record),
     )

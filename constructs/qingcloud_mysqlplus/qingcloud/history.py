@@ -1,0 +1,196 @@
+"""The one reader of a cluster's job history: plain facts about its accounts, no decisions.
+
+QingCloud has no API that lists accounts, and a failed job says nothing of
+why: the history is the evidence.  This module reads it, newest first, and
+returns per user the newest *successful* add_user or del_user touching it,
+the account jobs still running, how many jobs that could be its have no
+readable directive, and how far the read reached.  The bridge
+(:mod:`..bridge.evidence`) and the construct (:mod:`..cdk.lookups`) each
+interpret these facts with their own small rules.
+
+What the listing holds is not ours to choose (QINGCLOUD_API.md §0b):
+DescribeClusterJobs may answer an application's jobs on every cluster, and a
+key runs backups, restarts and other clusters' account jobs (with the same
+user names) beside ours.  Only this cluster's jobs count: a record names its
+clusters in ``resource_ids`` / ``resources`` and its directive.  A job whose
+directive names another action or service is evidence about nothing; a job
+whose directive cannot be read might be any account's.  A read that stopped
+(page cap, deadline, error) proves nothing about what lies below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from .client import PAGE, Client
+from .errors import BAD_PARAMETER, ApiError, DeadlineExceeded, QingCloudError
+from .jobs import CUSTOM_SERVICE, RUNNING, SUCCESSFUL, Job
+from .polling import JobTime
+from .retry import Deadline
+
+ACCOUNT_SERVICES = ("add_user", "del_user")
+MAX_PAGES = 100  # 10,000 jobs; the deadline usually ends a read before this
+CLUSTER_LOG, CALLER_LOG = "DescribeClusterJobs", "DescribeJobs"
+
+
+@dataclass(frozen=True)
+class Depth:
+    """How far a read reached: ``complete`` only when it read to the end of the listing."""
+
+    records: int = 0  # job records read (every cluster's)
+    pages: int = 0
+    complete: bool = False
+    stopped: str = ""  # why an incomplete read stopped: "page cap", "deadline", or an error
+    oldest: str = ""  # the create_time of the oldest record read
+    source: str = CLUSTER_LOG  # the listing read: DescribeClusterJobs, or DescribeJobs as a fallback
+
+    @property
+    def words(self) -> str:
+        """For messages: "read to the end: 2,000 jobs, back to T" or "read 1,000 jobs, back to T, then
+        stopped (page cap): older ones unknown"."""
+        back = f", back to {self.oldest}" if self.oldest else ""
+        if self.complete:
+            return f"read to the end: {self.records:,} jobs{back}"
+        return (
+            f"read {self.records:,} jobs{back}, then stopped ({self.stopped or 'not at the end'}): older ones unknown"
+        )
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What the read found about one user on this cluster, newest first."""
+
+    newest_done: Job | None = None  # the newest successful add_user/del_user touching it
+    running: tuple[Job, ...] = ()  # its add_user/del_user jobs still pending or working, newer than that
+    unknown: int = 0  # jobs newer than ``newest_done`` (or than the read's end) that could be its
+
+
+@dataclass(frozen=True)
+class Facts:
+    cluster: str
+    users: dict[str, UserFacts]
+    depth: Depth
+    durations: dict[str, JobTime] = field(default_factory=dict)  # service -> this cluster's job time
+    unknown: int = 0  # jobs of this cluster (or of no named cluster) without a readable directive
+
+    def of(self, user: str) -> UserFacts:
+        return self.users.get(user, UserFacts(unknown=self.unknown))
+
+
+def cluster_of(job: Job, cluster: str) -> bool | None:
+    """Whether the record is this cluster's job; None when it names no cluster at all."""
+    named = {r for r in job.resources if r.startswith("cl-")}
+    if job.request is not None and job.request.cluster:
+        named.add(job.request.cluster)
+    return (cluster in named) if named else None
+
+
+def account_user(job: Job) -> str | None:
+    """The user an add_user/del_user names; None for any other job (or a readable one naming none)."""
+    request = job.request
+    if request is None or request.action != CUSTOM_SERVICE or request.service not in ACCOUNT_SERVICES:
+        return None
+    user = request.params.get("user")
+    return user if isinstance(user, str) else None
+
+
+def listing(client: Client, cluster: str, deadline: Deadline, max_pages: int) -> Iterator[tuple[list[Job], Depth]]:
+    """Pages of the cluster's listing with the depth reached after each; the last says why it ended.
+
+    DescribeClusterJobs is asked in both its forms; where an endpoint refuses it as a bad
+    request, the caller's jobs (DescribeJobs without ids) serve instead.  The first page's
+    error is raised (nothing was read); a later one ends the read, incomplete."""
+    depth, seen = Depth(), set[str]()
+    for page in range(max_pages):
+        if page and deadline.remaining() <= 0:
+            yield [], replace(depth, stopped="deadline")
+            return
+        try:
+            jobs, total = _page(client, cluster, deadline, page * PAGE, depth)
+        except ApiError as err:
+            if err.ret_code != BAD_PARAMETER or depth.source != CLUSTER_LOG or page:
+                raise
+            depth = replace(depth, source=CALLER_LOG)
+            jobs, total = _page(client, cluster, deadline, page * PAGE, depth)
+        except QingCloudError as err:
+            if not page:
+                raise
+            why = "deadline" if isinstance(err, DeadlineExceeded) else str(err)
+            yield [], replace(depth, stopped=why)
+            return
+        fresh = [j for j in jobs if j.job_id not in seen]  # a job started meanwhile shifts the pages
+        seen.update(j.job_id for j in fresh)
+        end = len(jobs) < PAGE or (total > 0 and (page + 1) * PAGE >= total)
+        oldest = jobs[-1].create_time if jobs else depth.oldest
+        depth = replace(depth, records=depth.records + len(fresh), pages=page + 1, complete=end, oldest=oldest)
+        if not end and page + 1 == max_pages:
+            depth = replace(depth, stopped="page cap")
+        yield fresh, depth
+        if end:
+            return
+
+
+def _page(client: Client, cluster: str, deadline: Deadline, offset: int, depth: Depth) -> tuple[list[Job], int]:
+    if depth.source == CLUSTER_LOG:
+        return client.cluster_jobs(cluster, deadline, offset, PAGE)
+    return client.my_jobs(deadline, offset, PAGE)
+
+
+class _Reader:
+    """Folds records, newest first, into per-user facts."""
+
+    def __init__(self, cluster: str, users: set[str] | None) -> None:
+        self.cluster, self.users = cluster, users
+        self.found: dict[str, UserFacts] = {}
+        self.running: dict[str, list[Job]] = {}
+        self.unknown = 0
+        self.timed: dict[str, list[float]] = {}
+
+    def done(self) -> bool:
+        return self.users is not None and all(u in self.found for u in self.users)
+
+    def take(self, job: Job) -> None:
+        mine, user = cluster_of(job, self.cluster), account_user(job)
+        if mine is False:
+            return
+        if job.request is None or (mine is None and user is not None):
+            self.unknown += job.status != "failed"  # could be any account's; a failed job changes nothing (assumed)
+            return
+        if mine:
+            self._time(job)
+        if user is None or user in self.found or (self.users is not None and user not in self.users):
+            return
+        if job.status in RUNNING:
+            self.running.setdefault(user, []).append(job)
+        elif job.status == SUCCESSFUL:
+            self.found[user] = UserFacts(job, tuple(self.running.pop(user, ())), self.unknown)
+
+    def _time(self, job: Job) -> None:
+        seconds = job.seconds()
+        if job.status == SUCCESSFUL and job.request is not None and seconds is not None:
+            self.timed.setdefault(job.request.service or job.request.action, []).append(seconds)
+
+    def facts(self, depth: Depth) -> Facts:
+        users = dict(self.found)
+        for user, jobs in self.running.items():
+            users[user] = UserFacts(None, tuple(jobs), self.unknown)
+        durations = {s: t for s, values in self.timed.items() if (t := JobTime.from_seconds(values))}
+        return Facts(self.cluster, users, depth, durations, self.unknown)
+
+
+def read(client: Client, cluster: str, deadline: Deadline, users: Iterable[str] | None = None,
+         max_pages: int = MAX_PAGES) -> Facts:  # fmt: skip
+    """The facts about ``users`` (every user seen, when None) on ``cluster``.
+
+    Reading stops once each named user's newest successful account job is found, at the end of
+    the listing, at ``max_pages``, or at the deadline (``Facts.depth`` says which)."""
+    reader = _Reader(cluster, None if users is None else set(users))
+    reached = Depth()
+    for jobs, depth in listing(client, cluster, deadline, max_pages):
+        reached = depth
+        for job in jobs:
+            reader.take(job)
+        if reader.done():
+            break
+    return reader.facts(reached)
