@@ -112,6 +112,8 @@ def _describe_cluster(client: Client, cluster: str, deadline: Deadline, report: 
                    "check the cluster id and the zone, and that the key's user may see the cluster")  # fmt: skip
     elif info is not None:
         report.add("cluster", OK, f"{cluster} is listed: the key may read it (writes are tried only by --probe)")
+    else:
+        report.add("cluster", SKIP, "not checked: the request was refused before the cluster was looked up")
     return info
 
 
