@@ -23,8 +23,9 @@ _ids = itertools.count(1)
 
 
 def record(service: str, params: Mapping[str, str], status: str = "successful", directive: bool = True,
-           cluster: str = CLUSTER) -> dict[str, Any]:  # fmt: skip
-    request = {"action": "RunClusterCustomService", "cluster": cluster, "role": "maininstance",
+           cluster: str = CLUSTER, action: str = "RunClusterCustomService") -> dict[str, Any]:  # fmt: skip
+    """A job record as DescribeClusterJobs lists it (the app's jobs on every cluster)."""
+    request = {"action": action, "cluster": cluster, "role": "maininstance",
                "service": service, "service_params": json.dumps(dict(params)), "zone": "sh1a"}  # fmt: skip
     return {"job_id": f"j-fake{next(_ids):04d}", "job_action": "RunClusterCustomService", "status": status,
             "create_time": "2026-11-23T10:00:00Z", "status_time": "2026-11-23T10:00:06Z", "owner": "usr-x",
@@ -45,6 +46,7 @@ class FakeClient:
     slept: float = 0.0
     backoff: Backoff = field(default_factory=lambda: Backoff(rand=lambda low, high: high))
     cluster_log: bool = True  # False: DescribeClusterJobs is refused as a bad request (1100)
+    page_errors: dict[int, QingCloudError] = field(default_factory=dict)  # offset -> error of that page
 
     def add(self, service: str, params: Mapping[str, str], **kw: Any) -> dict[str, Any]:
         job = record(service, params, **kw)
@@ -70,6 +72,8 @@ class FakeClient:
         self.calls["DescribeClusterJobs"] += 1
         if not self.cluster_log:
             raise ApiError("DescribeClusterJobs", 1100, "action not supported")
+        if offset in self.page_errors:
+            raise self.page_errors[offset]
         return [parse_job(j) for j in self.history[offset : offset + limit]], len(self.history)
 
     def my_jobs(self, deadline: Deadline, offset: int = 0, limit: int = 100) -> tuple[list[Job], int]:

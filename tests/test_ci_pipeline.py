@@ -1,10 +1,10 @@
-"""The README's CI job, run verbatim: a fresh runner, state in PostgreSQL, secrets from the environment.
+"""The documented CI job, run verbatim: a fresh runner, state in PostgreSQL, secrets from the environment.
 
-The shell block of README.md's "CI" section runs as it is written, in a
+The shell block of docs/ci.md's "The job" section runs as it is written, in a
 fresh-runner copy of the end-to-end app (the checkout a CI system clones:
 main.py, cdktf.json, spec.json, requirements.txt, package.json and its lock).
 Its requirements.txt pins this package, found as a freshly built wheel;
-download caches are shared, as the README says to cache them.  A second
+download caches are shared, as docs/ci.md says to cache them.  A second
 runner, which never saw the first, must find nothing to do.
 """
 
@@ -30,11 +30,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.postgres]
 VERSION = "0.3.0"
 
 
-def readme_ci_block() -> str:
-    """The one ``sh`` block of README.md's "CI" section."""
-    readme = (ROOT / "README.md").read_text()
-    section = re.search(r"^## CI\n(.*?)(?=^## )", readme, re.S | re.M)
-    assert section, "README.md has no '## CI' section"
+def docs_ci_block() -> str:
+    """The one ``sh`` block of docs/ci.md's "The job" section."""
+    page = (ROOT / "docs" / "ci.md").read_text()
+    section = re.search(r"^## The job\n(.*?)(?=^## |\Z)", page, re.S | re.M)
+    assert section, "docs/ci.md has no '## The job' section"
     blocks = re.findall(r"^```sh\n(.*?)^```", section.group(1), re.S | re.M)
     assert len(blocks) == 1, f"the CI section should have exactly one sh block, found {len(blocks)}"
     return str(blocks[0])
@@ -84,8 +84,8 @@ def run_job(runner: Project, script: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def test_readme_ci_job_deploys_from_a_fresh_runner(project: Project, mariadb: MariaDB, wheel_dir: Path) -> None:
-    script = readme_ci_block()
+def test_ci_job_deploys_from_a_fresh_runner(project: Project, mariadb: MariaDB, wheel_dir: Path) -> None:
+    script = docs_ci_block()
     for needed in ("PG_CONN_STR", 'TF_CLI_ARGS_apply="-lock-timeout=5m"', "cdktf deploy --auto-approve"):
         assert needed in script
     sim = project.sim

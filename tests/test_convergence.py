@@ -10,94 +10,18 @@ reliability table with how many of its runs passed.
 
 from __future__ import annotations
 
-import json
-import re
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from e2e_project import Backend, Project, can_log_in, e2e_project, kill_like_ci, scan, server_users
+from e2e_project import Backend, e2e_project, scan, server_users
 from helpers import CLUSTER, ZONE, MariaDB, bridge_env, run_bridge
+from kill_redeploy import NO_CHANGES, Run, accounts, killed_then_fresh_runner, logins_ok, synth_line, text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.reliability]
 Record = Callable[..., None]
 KILL_POINTS = {"early": 1, "at the 3rd job": 3, "mid": 6, "late": 9}  # the n-th add_user job seen on the cluster
-NO_CHANGES = "No changes"
-
-
-def accounts(*users: str) -> list[dict[str, str]]:
-    return [{"id": user.replace("_", "-"), "user": user} for user in users]
-
-
-def text(result: object) -> str:
-    return f"{getattr(result, 'stdout', '')}{getattr(result, 'stderr', '')}"
-
-
-def synth_line(result: object) -> str:
-    """The construct's one line about the stack (from the app's stderr, as the CLI relays it)."""
-    found = re.findall(r"qingcloud-mysqlplus: stack e2e: [^\n]*", text(result))
-    return found[-1] if found else ""
-
-
-def logins_ok(project: Project, db: MariaDB, users: list[str]) -> bool:
-    return all(can_log_in(db, user, project.passwords[user]) for user in users)
-
-
-@dataclass
-class Run:
-    converged: bool
-    note: str
-    found: set[str]
-    state_lost: bool = False  # the kill cut Terraform's in-place write of a local state file mid-JSON
-    emptied: bool = False  # ... right after truncating it: Terraform reads an empty file as no state
-
-
-def state_readable(project: Project) -> bool:
-    """Whether Terraform can still read the local state: an empty file is no state to it, half a JSON an error."""
-    if project.backend != "local" or not project.state_file.exists():
-        return True
-    text = project.state_file.read_text()
-    try:
-        return not text.strip() or bool(json.loads(text))
-    except ValueError:
-        return False
-
-
-def killed_then_fresh_runner(project: Project, db: MariaDB, users: list[str], at_job: int) -> Run:
-    """Deploy, kill it at the ``at_job``-th job, deploy again on a fresh runner, then diff there."""
-    sim = project.sim
-    running = project.start("deploy")
-    deadline = time.monotonic() + 300
-    while len(sim.jobs()) < at_job and time.monotonic() < deadline and running.poll() is None:
-        time.sleep(0.05)
-    if running.poll() is not None:
-        project.finish(running)
-        return Run(False, f"the deploy ended (exit {running.returncode}) before job {at_job}", server_users(db))
-    kill_like_ci(running, grace=2.0)
-    project.finish(running)
-    at_kill = len(sim.jobs())
-    emptied = project.backend == "local" and project.state_file.exists() and not project.state_file.read_text().strip()
-    if not state_readable(project):
-        return Run(False, f"killed at {at_kill} jobs: the local state file was left truncated", server_users(db), True)
-    runner = project.fresh_runner("after-kill")
-    again = runner.cdktf("deploy", ok=False)
-    found = server_users(db)
-    diff = runner.cdktf("diff", ok=False)
-    project.outputs += runner.outputs
-    settled = diff.returncode == 0 and NO_CHANGES in text(diff)
-    adds = sum(1 for job in sim.jobs() if job["service"] == "add_user")
-    made = sorted(j["user"] for j in sim.jobs() if j["service"] == "add_user" and j["status"] == "successful")
-    once = made == sorted(users)  # no account made twice: what the killed run made was adopted, not re-made
-    ok = again.returncode == 0 and found == set(users) and logins_ok(project, db, users) and settled and once
-    note = (f"killed at {at_kill} jobs{' (state file left empty)' if emptied else ''}; fresh runner: "
-            f"deploy exit {again.returncode}, {len(found)}/{len(users)} "
-            f"found, {adds} add_user jobs in all ({len(made)} successful), diff {'settled' if settled else 'NOT settled'}")  # fmt: skip
-    if not ok:
-        note += f" | {synth_line(again)} | {text(again)[-1500:]}"
-    return Run(ok, note, found, emptied=emptied)
 
 
 @pytest.mark.parametrize("backend", ["local", pytest.param("pg", marks=pytest.mark.postgres)])

@@ -100,8 +100,12 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
     ``first``: the page of history already read (while waiting for the machine's lock)."""
     sent = spec.add_params(password)
     first = first or look_first(ctx, spec.user)
-    if first.present and first.newest_done is not None and not first.running and same_request(first.newest_done, sent):
-        return Outcome("adopted", first.newest_done.job_id, "it already exists exactly as declared")
+    made = first.newest_done
+    if first.present and made is not None and not first.running:
+        if same_request(made, sent):
+            return Outcome("adopted", made.job_id, "it already exists exactly as declared")
+        if replace_existing:  # no add_user that can only fail first
+            return _replace(ctx, spec, sent, made)
     try:
         return Outcome("added", run_service(ctx, "add_user", sent, spec.user).job_id)
     except JobFailed as err:
@@ -131,6 +135,11 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
                       f"(other settings or password), so it was left untouched. If it is this stack's, delete it "
                       f"and deploy again: {_del_command(ctx, replace(spec, host=made_as(made, spec)))} -- or set "
                       "replace_existing=True (--replace-existing), which deletes and recreates it")  # fmt: skip
+    return _replace(ctx, spec, sent, made)
+
+
+def _replace(ctx: Context, spec: AccountSpec, sent: Mapping[str, str], made: Job) -> Outcome:
+    """Delete the account as it was made (its hosts), then add it as declared."""
     ctx.notice(f"{spec.user} exists (job {made.job_id}) otherwise than declared; replacing it (--replace-existing)")
     delete(ctx, replace(spec, host=made_as(made, spec)))
     return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)

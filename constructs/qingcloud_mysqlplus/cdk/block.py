@@ -20,7 +20,9 @@ account costs one jsii call (its own creation) rather than six.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -113,6 +115,7 @@ class AccountsBlock(Construct):
         self.entries: dict[str, Account] = {}
         self._superusers: dict[str, str] = {}  # literal cluster -> path of its superuser
         self._tokens: dict[str, str] = {}
+        self._restore: set[str] = set()  # keys whose add restores the declaration (changed behind our back)
         accounts, made = self._data("accounts", ACCOUNTS_ID), self._data("made", MADE_ID)
         confirmed = self._data("confirmed", CONFIRMED_ID)
         passwords = fw.TerraformLocal(self, "passwords", _lazy(self._passwords))
@@ -179,8 +182,10 @@ class AccountsBlock(Construct):
     def _made_map(self) -> dict[str, Any]:
         missing = [a for key, a in self._sorted() if key not in self._tokens]
         if missing:
-            self._tokens.update(lookups.tokens(self._where(), [_wanted(a) for a in missing]))
-        return {key: _made_value(a) | {"token": self._tokens[key]} for key, a in self._sorted()}
+            found = lookups.tokens(self._where(), [_wanted(a) for a in missing])
+            self._tokens.update(found)
+            self._restore.update(found.restore)
+        return {key: _made_value(a, key in self._restore) | {"token": self._tokens[key]} for key, a in self._sorted()}
 
     def _where(self) -> StackWhere:
         """The stack's id, backend block and directory (a few jsii calls, once per stack)."""
@@ -196,15 +201,31 @@ class AccountsBlock(Construct):
 
 
 def _wanted(a: Account) -> lookups.Wanted:
-    return lookups.Wanted(a.key, a.literal("zone"), a.literal("cluster_id"), a.literal("user"), a.literal("endpoint"))
+    declared = {"host": a.host, "database": a.database, "priv": a.privilege.value, "ssl": a.ssl}
+    literal = all(a.literal(name) is not None for name in ("host", "database", "ssl"))
+    return lookups.Wanted(a.key, a.literal("zone"), a.literal("cluster_id"), a.literal("user"), a.literal("endpoint"),
+                          declared if literal else None, functools.partial(_readable_password, a))  # fmt: skip
 
 
-def _made_value(a: Account) -> dict[str, str]:
-    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``."""
+def _readable_password(a: Account) -> str | None:
+    """The password's value where synth can read it (``password_env``, or an ``ephemeral_password``'s
+    ``TF_VAR_<name>``), for an in-memory comparison only; None otherwise."""
+    from .variables import variable_of  # variables imports this module
+
+    name = a.password_env or None
+    if name is None and a.password is not None and (variable := variable_of(a.password)) is not None:
+        name = f"TF_VAR_{variable}"
+    return os.environ.get(name) if name else None
+
+
+def _made_value(a: Account, restore: bool = False) -> dict[str, str]:
+    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``.  ``restore``: the
+    account was changed behind Terraform's back, so its add replaces what is there."""
     value = {"zone": a.zone, "cluster_id": a.cluster_id, "user": a.user, "host": a.host, "endpoint": a.endpoint,
              "timeout": a.timeout, "database": a.database, "priv": a.privilege.value,
              "ssl": c.flag_word(a.ssl == "YES"), "password_env": a.password_env,
-             "replace_existing": c.flag_word(a.replace_existing), "restart_proxies": c.flag_word(a.restart_proxies)}  # fmt: skip
+             "replace_existing": c.flag_word(a.replace_existing or restore),
+             "restart_proxies": c.flag_word(a.restart_proxies)}  # fmt: skip
     return value
 
 

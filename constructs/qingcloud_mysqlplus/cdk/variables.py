@@ -213,6 +213,14 @@ def _hcl_output() -> bool:
     return os.environ.get("SYNTH_HCL_OUTPUT") in ("true", "1")
 
 
+_NAMES: dict[str, str] = {}  # password token -> its variable's name, for the synth-time drift check
+
+
+def variable_of(token: str) -> str | None:
+    """The name of the ephemeral variable a password token reads (None: not an ``ephemeral_password``)."""
+    return _NAMES.get(token)
+
+
 def ephemeral_password(scope: Construct, id: str, *, description: str | None = None) -> str:
     """A sensitive, ephemeral string variable to pass as ``password`` (or anywhere a string goes).
 
@@ -231,7 +239,10 @@ def ephemeral_password(scope: Construct, id: str, *, description: str | None = N
         variable = declared.variable(scope)
         name = _checked(str(variable.friendly_unique_id), id, path)
         place.variables.declare(name, replace(declared, element=variable))
-        return known_token(variable.string_value)
-    name = _checked(_name(place, scope, id), id, path)
-    place.variables.declare(name, declared)
-    return known_token(_reference(name))
+        token = known_token(variable.string_value)
+    else:
+        name = _checked(_name(place, scope, id), id, path)
+        place.variables.declare(name, declared)
+        token = known_token(_reference(name))
+    _NAMES[token] = name
+    return token
