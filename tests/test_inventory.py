@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 
@@ -133,3 +134,22 @@ def test_a_running_job_makes_its_user_uncertain_and_a_stopped_read_the_list_inco
     assert [(u.user, u.why.split(" job ")[0]) for u in found.uncertain] == [("moving", "del_user")]
     assert not found.history_complete and found.depth.stopped == "page cap"
     assert found.as_json()["uncertain"] == ["moving"]
+
+
+def test_the_plain_function_serves_scripts_without_loading_a_framework(sim: Sim) -> None:
+    add(sim, "orders_rw", "--database", "orders")
+    script = f"""
+import json, os, sys
+from qingcloud_mysqlplus.bridge.inventory import inventory
+from qingcloud_mysqlplus.qingcloud.client import Client
+from qingcloud_mysqlplus.qingcloud.retry import Deadline
+client = Client(access_key=os.environ["QINGCLOUD_ACCESS_KEY"], secret_key=os.environ["QINGCLOUD_SECRET_KEY"],
+                zone="{ZONE}", endpoint=os.environ["QINGCLOUD_ENDPOINT"])
+found = inventory(client, "{CLUSTER}", Deadline(30))
+print(json.dumps([found.as_json()["accounts"][0]["user"], [m for m in ("cdktf", "cdktn", "jsii") if m in sys.modules]]))
+"""
+    ran = subprocess.run(
+        [sys.executable, "-c", script], env=bridge_env(sim), capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == ["orders_rw", []]
