@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark (bench/run.py --quick): it runs end to end and prints its table.
+"""Smoke test of the benchmark (python -m bench --quick): it runs end to end and prints its table.
 
 Asserts only that every section of the table is printed; never a timing.
 """
@@ -19,9 +19,9 @@ SECTIONS = ("== 1. Deploy and destroy", "== 2. Synth", "== 3. Bridge overhead", 
 @pytest.mark.e2e
 def test_quick_benchmark_prints_its_table(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--plot", str(tmp_path / "plot.png")],
-        capture_output=True, text=True, timeout=900, check=False,
+        [sys.executable, "-m", "bench", "--quick", "--plot", str(tmp_path / "plot.png")],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    for section in SECTIONS:
-        assert section in result.stdout, f"{section!r} missing from:\n{result.stdout[-3000:]}"
+    for expected in SECTIONS:
+        assert expected in result.stdout, f"{expected!r} missing from:\n{result.stdout[-3000:]}"
