@@ -9,6 +9,8 @@ served from this process, one module per part:
   one cluster (wall time, and the cluster's busy span from the simulator's job
   records), the floor of ``cdktf deploy`` for a stack without the construct,
   and a loop on the official qingcloud-sdk doing the same jobs one after another;
+- :mod:`bench.clusters`: ``cdktf deploy`` of accounts spread over several
+  clusters, the busiest cluster's busy span against its own jobs' time;
 - :mod:`bench.synth`: synth of 1 / 100 / 1,000 accounts in one stack and 50
   stacks x 20 (in-process), and the whole ``cdktf synth`` of 1,000;
 - :mod:`bench.bridge`: the bridge's overhead per add-user (0 s job) and its lag

@@ -1,7 +1,7 @@
 """``python -m bench``: parse the options, run the chosen parts, print the report (and the plot, the JSON).
 
-    python -m bench [--quick] [--accounts 20] [--job-seconds 6]
-                    [--runs 7] [--only bridge,synth,deploy] [--plot FILE] [--json FILE]
+    python -m bench [--quick] [--accounts 20] [--job-seconds 6] [--clusters 4] [--per-cluster 10]
+                    [--runs 7] [--only bridge,synth,deploy,clusters] [--plot FILE] [--json FILE]
 
 Exit 0 when the report is printed (a part that fails is listed under "Not
 measured" and the others carry on), 2 for bad options, 130 when interrupted.
@@ -21,6 +21,7 @@ from typing import Any
 from .bridge import part_bridge
 from .calls import part_calls
 from .canaries import SECRETS
+from .clusters import part_clusters
 from .config import PARTS, Config, config_of
 from .deploy import part_deploy
 from .figures import secs
@@ -32,7 +33,7 @@ from .steps import say
 from .synth import part_synth
 
 STEPS: dict[str, Callable[[Config, Path], Any]] = {
-    "bridge": part_bridge, "synth": part_synth, "deploy": part_deploy,
+    "bridge": part_bridge, "synth": part_synth, "deploy": part_deploy, "clusters": part_clusters,
 }  # fmt: skip
 
 
@@ -44,6 +45,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small and fast: 3 accounts, 1 s jobs, small synths")
     p.add_argument("--accounts", type=int, help="accounts deployed on one cluster (default 20; quick 3)")
     p.add_argument("--job-seconds", type=float, help="simulated job time of the deploys (default 6; quick 1)")
+    p.add_argument("--clusters", type=int, help="clusters of the part 'clusters' (default 4; quick 2)")
+    p.add_argument("--per-cluster", type=int, help="accounts on each of those clusters (default 10; quick 2)")
     p.add_argument("--runs", type=int, help="bridge runs with a 0 s job (default $BENCH_RUNS or 7; quick 2)")
     p.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {', '.join(PARTS)}")
     p.add_argument("--plot", type=Path, help="where to save the plot (default bench/deploy_time.png; "

@@ -10,14 +10,16 @@ from pathlib import Path
 
 from .names import BENCH
 
-PARTS = ("bridge", "synth", "deploy")  # in the order they run
+PARTS = ("bridge", "synth", "deploy", "clusters")  # in the order they run
 
 
 @dataclass(frozen=True)
 class Config:
     quick: bool
     accounts: int  # deployed on one cluster (part deploy)
-    job_seconds: float  # the simulator's job time in the deploys
+    job_seconds: float  # the simulator's job time in the deploy parts
+    clusters: int  # part clusters: this many clusters ...
+    per_cluster: int  # ... with this many accounts each
     runs: int  # bridge runs with a 0 s job
     lag_cases: list[tuple[float, float, int]]  # exit lag: (job seconds, jitter, runs)
     synth_sizes: tuple[int, ...]
@@ -44,6 +46,8 @@ def config_of(args: argparse.Namespace) -> Config:
         quick=quick,
         accounts=accounts,
         job_seconds=args.job_seconds if args.job_seconds is not None else (1.0 if quick else 6.0),
+        clusters=args.clusters or (2 if quick else 4),
+        per_cluster=args.per_cluster or (2 if quick else 10),
         runs=runs,
         lag_cases=lag_cases,
         synth_sizes=(1, 10, 50) if quick else (1, 100, 1000),

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 from .bridge import BridgeResult
 from .calls import CallsResult
+from .clusters import ClustersResult
 from .config import Config
 from .deploy import DeployResult
 from .memory import MemoryResult
@@ -19,6 +20,7 @@ class Results:
     bridge: BridgeResult | None = None
     synth: SynthResult | None = None
     deploy: DeployResult | None = None
+    clusters: ClustersResult | None = None
     calls: CallsResult | None = None
     memory: MemoryResult | None = None
     missing: list[str] = field(default_factory=list)  # parts that stopped, the plot
@@ -27,7 +29,7 @@ class Results:
     plot: str | None = None
 
     def all_missing(self) -> list[str]:
-        parts = (self.bridge, self.synth, self.deploy)
+        parts = (self.bridge, self.synth, self.deploy, self.clusters)
         return [note for part in parts if part is not None for note in part.missing] + self.missing
 
     def to_json(self) -> str:
