@@ -130,7 +130,7 @@ def test_given_clusters_keys_and_kinds() -> None:
 
 
 def test_refused_while_a_cluster_it_would_touch_runs_a_job() -> None:
-    with running_sim(job_seconds=0.3) as sim:
+    with running_sim(job_seconds=1.0) as sim:
         running = add(sim, "u1")
         with pytest.raises(SimControlError, match=f"cluster {CLUSTER} is running a job"):
             sim.background(5, USERS)

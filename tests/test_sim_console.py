@@ -31,7 +31,7 @@ def test_console_adds_and_deletes_as_the_same_user(sim: Sim) -> None:
 
 
 def test_console_is_refused_while_a_job_runs_then_accepted() -> None:
-    with running_sim(job_seconds=0.3) as sim:
+    with running_sim(job_seconds=0.8) as sim:
         running = add(sim, "u1")
         assert sim.console("c1", password=CANARY_PASSWORD) == {"ret_code": 1400, "message": UPDATING}
         assert sim.stats()["busy_refusals"] == 1
