@@ -104,6 +104,21 @@ def test_without_the_cluster_listing_the_callers_jobs_are_a_warning(sim: Sim) ->
     assert "refused (ret_code 1400)" in result.stdout and checks(result.stdout)["history depth"] == OK
 
 
+@pytest.mark.parametrize(
+    ("form", "answers", "refused"), [("documented", "app=", "cluster="), ("sdk", "cluster=", "app=")]
+)
+def test_each_form_of_the_cluster_listing_is_asked_alone(form: str, answers: str, refused: str) -> None:
+    with running_sim(job_seconds=0.05, options=SimOptions(cluster_jobs_form=form)) as sim:
+        result = run_doctor(sim)
+        calls = sim.stats()["requests_per_action"]
+    assert result.returncode == 0, result.stdout
+    line = next(x for x in result.stdout.splitlines() if x.startswith("ok    job history"))
+    kind = {"app=": "documented", "cluster=": "the SDK's"}[answers]
+    assert f"{answers} ({kind}) answers" in line
+    assert f"{refused} (" in line and "refused (ret_code 1100)" in line
+    assert calls["DescribeClusterJobs"] == 3  # each form alone, then the read (both forms at once)
+
+
 def test_unreadable_directives_are_a_warning_with_their_count() -> None:
     with running_sim(job_seconds=0.05, options=SimOptions(directive="none")) as sim:
         added = run_bridge(["add-user", "--cluster", CLUSTER, "--user", "u1"],

@@ -61,7 +61,7 @@ def test_json_lists_what_exists_exactly_in_the_documented_shape(sim: Sim) -> Non
     jobs = made_jobs(sim)
     assert by_user["orders_rw"] | {"created": ""} == {
         "user": "orders_rw", "host": "10.0.0.5;192.168.1.0/24", "database": "orders", "priv": "StandardAccount",
-        "ssl": "NO", "job_id": jobs["orders_rw"], "created": "", "channel": ""}  # fmt: skip
+        "ssl": "NO", "job_id": jobs["orders_rw"], "created": "", "channel": "api"}  # fmt: skip
     assert by_user["admin"]["priv"] == "SuperuserAccount" and by_user["admin"]["job_id"] == jobs["admin"]
     assert all(a["created"].endswith("Z") for a in data["accounts"])
 

@@ -19,12 +19,13 @@ from qingcloud_mysqlplus.bridge.probe import new_password, new_user
 from qingcloud_mysqlplus.rules import check_password, check_user
 from qingcloud_mysqlplus.sim import SimOptions
 
-CASES = [  # every value of every option at least once
-    {"add_existing": "job_fails", "del_missing": "job_fails", "directive": "clear"},
-    {"add_existing": "refused_2110", "del_missing": "job_succeeds", "directive": "masked"},
-    {"add_existing": "job_fails", "del_missing": "job_succeeds", "directive": "none"},
-    {"add_existing": "refused_2110", "del_missing": "job_fails", "directive": "clear"},
+CASES = [  # every value of every option at least once, under each DescribeClusterJobs form
+    {"add_existing": "job_fails", "del_missing": "job_fails", "directive": "clear", "form": "documented"},
+    {"add_existing": "refused_2110", "del_missing": "job_succeeds", "directive": "masked", "form": "sdk"},
+    {"add_existing": "job_fails", "del_missing": "job_succeeds", "directive": "none", "form": "documented"},
+    {"add_existing": "refused_2110", "del_missing": "job_fails", "directive": "clear", "form": "sdk"},
 ]
+REPORTED = ("add_existing", "del_missing", "directive")
 
 
 def probe(sim: Sim) -> subprocess.CompletedProcess[str]:
@@ -52,12 +53,13 @@ def option_lines(output: str) -> list[str]:
 
 @pytest.mark.parametrize("options", CASES, ids=lambda o: ",".join(o.values()))
 def test_the_probe_names_the_options_the_simulator_runs_with(options: dict[str, str]) -> None:
-    with running_sim(job_seconds=0.05, options=SimOptions(**options)) as sim:
+    chosen = SimOptions(**{name: options[name] for name in REPORTED}, cluster_jobs_form=options["form"])
+    with running_sim(job_seconds=0.05, options=chosen) as sim:
         result = probe(sim)
         left = sim.accounts()
         jobs = [(j["service"], j["status"]) for j in sim.jobs()]
     assert result.returncode == 0, result.stdout + result.stderr
-    assert option_lines(result.stdout) == [f"{name}={value}" for name, value in options.items()]
+    assert option_lines(result.stdout) == [f"{name}={options[name]}" for name in REPORTED]
     assert left == {}
     adds = 2 if options["add_existing"] == "job_fails" else 1
     assert [s for s, _ in jobs] == ["add_user"] * adds + ["del_user"] * 2
