@@ -77,7 +77,7 @@ def doctor(client: Client, cluster: str, deadline: Deadline, on_check: Callable[
     info = _describe_cluster(client, cluster, deadline, report)
     if info is None:
         for name in ("status", "app", "job history", "history depth", "proxies"):
-            report.add(name, SKIP, "not checked: DescribeClusters gave nothing to go on")
+            report.add(name, SKIP, "not checked: an earlier check failed")
         return report
     _status(info, report)
     _history(client, cluster, info, deadline, report)
