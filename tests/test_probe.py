@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import subprocess
+import time
 
 import pytest
 
-from helpers import CLUSTER, Sim, assert_no_secret, bridge_env, run_bridge, running_sim
+from helpers import CLUSTER, VENV_BIN, Sim, assert_no_secret, bridge_env, run_bridge, running_sim
 from qingcloud_mysqlplus.bridge.probe import new_password, new_user
 from qingcloud_mysqlplus.rules import check_password, check_user
 from qingcloud_mysqlplus.sim import SimOptions
@@ -110,3 +112,17 @@ def test_names_and_passwords_are_random_and_valid() -> None:
     assert len(users) == len(passwords) == 200
     assert all(check_user(u) == u and len(u) == 18 for u in users)
     assert all(check_password(p) == p for p in passwords)
+
+
+def test_an_interrupted_probe_removes_its_account_first() -> None:
+    with running_sim(job_seconds=1.0) as sim:
+        process = subprocess.Popen([str(VENV_BIN / "qingcloud-mysqlplus"), "doctor", "--cluster", CLUSTER, "--probe"], env=bridge_env(sim),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        while not any(j["service"] == "add_user" for j in sim.jobs()):
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 130, out + err
+        assert sim.accounts() == {}
+    assert "probe: stopped: interrupted" in out and "removed qmp_probe_" in out
+    assert_no_secret(out, err)

@@ -9,8 +9,10 @@ builds the same parser and must start fast.
 from __future__ import annotations
 
 import argparse
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import contract as c
@@ -165,6 +167,13 @@ def _doctor(args: argparse.Namespace, target: Target, client: Client, stdout: Te
     def note(line: str) -> None:
         print(f"{c.PROG}: doctor --probe: {line}", file=stderr, flush=True)
 
+    signal.signal(signal.SIGTERM, _interrupt)  # the probe removes its account before the process ends
     result = probe(Context(client, target.cluster, deadline, notice=note))
     print("\n".join(render.probe_lines(result)), file=stdout, flush=True)
+    if result.interrupted:
+        return c.EXIT_INTERRUPTED
     return c.EXIT_OK if not result.error and result.removed else c.EXIT_FAILED
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)

@@ -46,6 +46,7 @@ class ProbeResult:
     error: str = ""  # what stopped the probe early
     removed: bool = False
     cleanup: str = ""  # the command to run when the account could not be removed
+    interrupted: bool = False  # SIGINT or SIGTERM: the account was still removed (or named) first
 
     @property
     def lines(self) -> list[str]:
@@ -74,6 +75,8 @@ def probe(ctx: Context) -> ProbeResult:
         result.found["directive"] = _directive(ctx, add_job.job_id, password, result)
     except (QingCloudError, Failure) as err:
         result.error = str(err)
+    except KeyboardInterrupt:  # also SIGTERM, as the command raises it
+        result.error, result.interrupted = "interrupted", True
     finally:
         if sent and not result.removed:
             _remove(ctx, spec, result)
@@ -115,9 +118,10 @@ def _remove(ctx: Context, spec: AccountSpec, result: ProbeResult) -> None:
                       notice=ctx.notice)  # fmt: skip
     try:
         outcome = delete(cleanup, spec)
-    except (QingCloudError, Failure) as err:
+    except (QingCloudError, Failure, KeyboardInterrupt) as err:
         result.cleanup = _del_command(ctx, spec)
-        result.steps.append(f"could not remove {spec.label}: {err}")
+        result.steps.append(f"could not remove {spec.label}: {err or 'interrupted'}")
+        result.interrupted |= isinstance(err, KeyboardInterrupt)
         return
     result.removed = True
     result.steps.append(f"removed {spec.label} ({outcome.verb}{f', job {outcome.job_id}' if outcome.job_id else ''})")
