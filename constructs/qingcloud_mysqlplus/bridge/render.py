@@ -17,7 +17,14 @@ from .probe import ProbeResult
 
 ADD_PARAMS = ("database", "host", "passwd", "priv", "ssl", "user")  # what the bridge's add_user sends
 COLUMNS = ("USER", "HOST", "DATABASE", "PRIV", "SSL", "JOB", "CREATED", "CHANNEL")
+REFUSED = "the construct refuses what it was made with"
 PRIVILEGES = {"StandardAccount": "Privilege.STANDARD", "SuperuserAccount": "Privilege.SUPERUSER"}
+
+
+def printable(text: str) -> str:
+    """One line with no control character: a record's text (a user name made in the console, say) can
+    neither break a comment of the Python output nor send escapes to a terminal."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def depth_line(inv: Inventory) -> str:
@@ -37,13 +44,13 @@ def uncertain_line(inv: Inventory) -> str:
 
 
 def table(inv: Inventory) -> str:
-    rows = [COLUMNS] + [(a.user, a.host, a.database, a.priv, a.ssl, a.job_id, a.created, a.channel or "?")
-                        for a in inv.accounts]  # fmt: skip
+    cells = [(a.user, a.host, a.database, a.priv, a.ssl, a.job_id, a.created, a.channel or "?") for a in inv.accounts]
+    rows = [COLUMNS, *(tuple(printable(cell) for cell in row) for row in cells)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     if not inv.accounts:
         lines = [f"no account of {inv.cluster} is shown by its job history"]
-    notes = [depth_line(inv), uncertain_line(inv),
+    notes = [printable(depth_line(inv)), printable(uncertain_line(inv)),
              "created: when the add_user job that made the account ended (its status_time)"]  # fmt: skip
     return "\n".join(lines + notes) + "\n"
 
@@ -54,14 +61,14 @@ def as_json(inv: Inventory) -> str:
 
 def not_exact(account: Account) -> str:
     """Why no declaration can carry exactly what the account was made with ("" when one can)."""
-    if set(account.params) != set(ADD_PARAMS):
-        return f"its add_user carried the parameters {', '.join(account.params) or 'none'}, not {', '.join(ADD_PARAMS)}"
-    if not account.password_kept:
-        return "its job record hides the password (masked), so the bridge cannot tell the account is as declared"
     try:
         spec = check_account(account.user, account.host, account.database, account.priv, account.ssl == "YES")
     except AccountRuleError as err:
-        return f"the construct refuses what it was made with ({err})"
+        return f"{REFUSED} ({err})"
+    if set(account.params) != set(ADD_PARAMS):
+        return f"its add_user carried the parameters {', '.join(sorted(account.params)) or 'none'}, not {', '.join(ADD_PARAMS)}"
+    if not account.password_kept:
+        return "its job record hides the password (masked), so the bridge cannot tell the account is as declared"
     if (spec.database, spec.privilege.value, spec.ssl, spec.user) != (account.database, account.priv, account.ssl,
                                                                      account.user):  # fmt: skip
         return "its database, priv or ssl is spelt otherwise than the construct sends them"
@@ -71,13 +78,15 @@ def not_exact(account: Account) -> str:
 def python(inv: Inventory, zone: str) -> str:
     """Declarations for the body of a stack (scope ``self``), each with its own ephemeral password."""
     head = [f"# Accounts of {inv.cluster} (zone {zone}) as its job history shows them.",
-            f"# {depth_line(inv)}.",
+            f"# {printable(depth_line(inv))}.",
             "# Paste into a TerraformStack's __init__ (scope `self`) and set TF_VAR_pw_<user> to each account's",
             "# current password: the deploy then adopts each account as it is (without a job when its add_user is",
             "# among the cluster's 100 newest jobs; else after one add_user that fails or is refused).",
             "from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password", ""]  # fmt: skip
     body = [_declaration(a, inv.cluster, zone) for a in inv.accounts]
-    doubts = [f"# {u.user}: not declared, uncertain ({u.why}); check it in the console" for u in inv.uncertain]
+    doubts = [
+        printable(f"# {u.user}: not declared, uncertain ({u.why}); check it in the console") for u in inv.uncertain
+    ]
     if not inv.accounts:
         body = [f"# no account of {inv.cluster} is shown by its job history"]
     return "\n".join(head) + "\n" + "\n".join(body + doubts) + "\n"
@@ -103,15 +112,15 @@ def _declaration(a: Account, cluster: str, zone: str) -> str:
              "database": _literal(a.database), "privilege": privilege, "ssl": str(a.ssl == "YES")}  # fmt: skip
     code = ["MysqlPlusAccount(", "    self,", f"    {_literal(a.user)},",
             *(f"    {name}={value}," for name, value in props.items()), ")", ""]  # fmt: skip
-    if why.startswith("the construct refuses"):
+    if why.startswith(REFUSED):
         code = [f"# {line}" if line else "" for line in code]  # it would not synth: left for the reader to fix
-    return "\n".join(lines + code)
+    return "\n".join([printable(line) for line in lines] + code)  # the code's strings are JSON-escaped
 
 
 def check_line(check: Check) -> str:
     """One line per check: status, name, what was found, and what to do when it did not pass."""
     fix = f" -> {check.fix}" if check.fix else ""
-    return f"{check.status:<4}  {check.name:<13}  {check.text}{fix}"
+    return printable(f"{check.status:<4}  {check.name:<13}  {check.text}{fix}")
 
 
 def probe_lines(result: ProbeResult) -> list[str]:
@@ -129,4 +138,4 @@ def probe_lines(result: ProbeResult) -> list[str]:
     if result.found.get("directive") == "clear":
         lines.append("probe: note: job records keep add_user's password in clear: whoever may read the cluster's "
                      "jobs may read account passwords")  # fmt: skip
-    return lines
+    return [printable(line) for line in lines]
