@@ -40,6 +40,8 @@ password: from ${c.PASSWORD}, from the variable named by --password-env,
 or from --password-stdin; never from the command line.
 credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
 QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
+endpoint: https:// (certificates always verified), or plain http:// to this
+machine only (127.0.0.1, ::1, localhost) unless --allow-http.
 Every flag below also reads the variable named in its help.
 """
 
@@ -191,7 +193,8 @@ def _checked(command: str, values: Mapping[str, object], cluster: str, spec: Acc
         raise UsageError(f"http-method: received {method[:10]!r}; expected GET or POST")
     try:
         settings = resolve(zone=text(values, "zone"), endpoint=text(values, "endpoint"),
-                           config_path=text(values, "config"), environ=environ)  # fmt: skip
+                           config_path=text(values, "config"), environ=environ,
+                           allow_http=bool(values["allow_http"]))  # fmt: skip
     except SettingsError as err:
         raise UsageError(str(err)) from None
     return Request(command, cluster, spec, settings, password, number(values, "timeout", DEFAULT_TIMEOUT),
