@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from . import commands
 from . import contract as c
-from .lock import ClusterLock, step_back
+from .lock import ClusterLock, LockRefused, step_back
 from .options import Request, UsageError, build_parser, parse_request
 from .report import Reporter, replay, write_status
 
@@ -64,6 +64,9 @@ def run(command: str, parse: Callable[[], Request], stream: TextIO) -> tuple[int
         return c.EXIT_OK, report.last
     try:
         lock = ClusterLock(request.settings.zone, request.cluster, Path(request.lock_dir) if request.lock_dir else None)
+    except LockRefused as err:  # others could hold or replace the lock: configuration, nothing sent
+        report.say(f"error: {err}")
+        return c.EXIT_USAGE, report.last
     except OSError as err:
         report.say(
             f"failed: cannot open the cluster's lock file ({err.strerror}): point --lock-dir or {c.LOCK_DIR} at a writable directory"
