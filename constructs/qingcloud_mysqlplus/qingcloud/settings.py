@@ -37,8 +37,8 @@ class Settings:
     zone: str
     endpoint: Endpoint
 
-    def __repr__(self) -> str:  # never the secret key
-        return f"Settings(access_key={self.access_key!r}, zone={self.zone!r}, endpoint={self.endpoint.url!r})"
+    def __repr__(self) -> str:  # no key: the access key id is in every directive, which stays out of output
+        return f"Settings(zone={self.zone!r}, endpoint={self.endpoint.url!r})"
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
