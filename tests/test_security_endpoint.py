@@ -146,6 +146,23 @@ def test_the_bridge_process_exits_2_with_one_line(proxy: Server, tmp_path: Path)
     assert proxy.accepts == 0
 
 
+@pytest.mark.parametrize("command", ["accounts", "doctor"])
+def test_the_operator_commands_refuse_it_too(proxy: Server, tmp_path: Path, command: str) -> None:
+    argv = [command, "--cluster", CLUSTER, "--endpoint", REMOTE]
+    code, text = bridge(argv, environ(tmp_path))
+    assert code == contract.EXIT_USAGE and len(text.splitlines()) == 1 and REFUSAL in text
+    assert proxy.accepts == 0
+
+
+def test_doctor_opted_in_warns_of_plain_http(proxy: Server, tmp_path: Path) -> None:
+    out = io.StringIO()
+    code = main(["doctor", "--cluster", CLUSTER, "--endpoint", REMOTE, "--allow-http"], environ(tmp_path),
+                io.StringIO(""), io.StringIO(), out)  # fmt: skip
+    endpoint = out.getvalue().splitlines()[0]
+    assert code == contract.EXIT_FAILED and proxy.accepts == 1  # sent, and refused by the stand-in
+    assert endpoint.split()[:2] == ["warn", "endpoint"] and f"allowed by {ALLOW_HTTP_ENV}" in endpoint
+
+
 def test_the_simulator_on_loopback_needs_no_opt_in(sim: Sim, tmp_path: Path) -> None:
     for url in (sim.url, sim.url.replace("127.0.0.1", "localhost")):
         env = bridge_env(sim, QINGCLOUD_ENDPOINT=url, QINGCLOUD_MYSQLPLUS_PASSWORD=CANARY_PASSWORD,

@@ -29,6 +29,13 @@ from . import contract as c
 
 DEFAULT_TIMEOUT, DEFAULT_HTTP_TIMEOUT = 600.0, 20.0
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+SETTINGS_HELP = """\
+credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
+QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
+endpoint: https:// (certificates always verified), or plain http:// to this
+machine only (127.0.0.1, ::1, localhost) unless --allow-http.
+Every flag below also reads the variable named in its help.
+"""
 EPILOG = f"""\
 exit codes:
   0  done (del-user of an account the cluster's job history shows is not there is done too)
@@ -38,12 +45,7 @@ exit codes:
 
 password: from ${c.PASSWORD}, from the variable named by --password-env,
 or from --password-stdin; never from the command line.
-credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
-QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
-endpoint: https:// (certificates always verified), or plain http:// to this
-machine only (127.0.0.1, ::1, localhost) unless --allow-http.
-Every flag below also reads the variable named in its help.
-"""
+{SETTINGS_HELP}"""
 
 
 class UsageError(Exception):
