@@ -55,7 +55,7 @@ class UsageError(Exception):
 
 
 @dataclass(frozen=True)
-class Request:
+class Invocation:
     command: str  # add-user | del-user
     cluster: str
     spec: AccountSpec
@@ -71,7 +71,7 @@ class Request:
     restart_proxies: bool = False
 
     def __repr__(self) -> str:  # never the password
-        return f"Request({self.command} {self.spec.label} on {self.cluster})"
+        return f"Invocation({self.command} {self.spec.label} on {self.cluster})"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,7 +176,7 @@ def account(command: str, values: Mapping[str, object]) -> tuple[str, AccountSpe
         raise UsageError(str(err)) from None
 
 
-def parse_request(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Request:
+def parse_request(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:
     command = str(args.command)
     values = option_values(args, c.COMMON + (c.ADD_ONLY if command == "add-user" else c.DEL_ONLY), environ)
     cluster, spec = account(command, values)
@@ -188,7 +188,7 @@ def parse_request(args: argparse.Namespace, environ: Mapping[str, str], stdin: T
 
 
 def _checked(command: str, values: Mapping[str, object], cluster: str, spec: AccountSpec,
-             args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Request:  # fmt: skip
+             args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:  # fmt: skip
     password = read_password(values, args.password_stdin, environ, stdin) if command == "add-user" else ""
     method = str(values["http_method"] or "POST").upper()
     if method not in ("GET", "POST"):
@@ -199,7 +199,7 @@ def _checked(command: str, values: Mapping[str, object], cluster: str, spec: Acc
                            allow_http=bool(values["allow_http"]))  # fmt: skip
     except SettingsError as err:
         raise UsageError(str(err)) from None
-    return Request(command, cluster, spec, settings, password, number(values, "timeout", DEFAULT_TIMEOUT),
+    return Invocation(command, cluster, spec, settings, password, number(values, "timeout", DEFAULT_TIMEOUT),
                    number(values, "http_timeout", DEFAULT_HTTP_TIMEOUT), method, bool(values["quiet"]),
                    text(values, "lock_dir"), keep=bool(values.get("keep")),
                    replace_existing=bool(values.get("replace_existing")),
