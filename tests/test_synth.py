@@ -6,7 +6,6 @@ a test turns them on against a state file or the simulator it made itself.
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import os
@@ -23,7 +22,7 @@ from cdktf import App, TerraformOutput, TerraformStack, TerraformVariable
 from constructs import Construct
 
 from fake_cluster import FakeClient
-from helpers import ACCESS_KEY, CANARY_PASSWORD, CLUSTER, ROOT, SECRET_KEY, ZONE, Sim
+from helpers import ACCESS_KEY, CANARY_PASSWORD, CLUSTER, SECRET_KEY, ZONE, Sim
 from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password
 from qingcloud_mysqlplus.bridge import contract
 from qingcloud_mysqlplus.bridge.main import main as bridge
@@ -33,7 +32,7 @@ from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
 from qingcloud_mysqlplus.cdk.block import ADD_ENV, construct_path
 from qingcloud_mysqlplus.cdk.framework import FRAMEWORK_ENV, MISSING, choose, unresolved
 from qingcloud_mysqlplus.cdk.names import ACCOUNTS_ID, CONFIRMED_ID, MADE_ID, PASSWORDS_ID
-from qingcloud_mysqlplus.cdk.props import DOCS, PROP_NAMES, REPLACES, readme_table
+from qingcloud_mysqlplus.cdk.props import REPLACES
 from qingcloud_mysqlplus.qingcloud.retry import Deadline
 
 
@@ -279,14 +278,6 @@ def test_unresolved_answers_like_the_framework() -> None:
 
 
 # -- documentation ------------------------------------------------------------------------------
-
-
-def test_docs_table_is_the_props_table() -> None:
-    page = (ROOT / "docs" / "construct.md").read_text()
-    assert readme_table() in page
-    signature = list(inspect.signature(MysqlPlusAccount.__init__).parameters)[3:]
-    assert signature == list(PROP_NAMES) == list(DOCS)
-    assert set(REPLACES) <= set(PROP_NAMES)
 
 
 def test_importing_the_package_loads_no_framework() -> None:

@@ -15,8 +15,17 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from . import contract as c
-from .options import DEFAULT_HTTP_TIMEOUT, DEFAULT_TIMEOUT, SETTINGS_HELP, UsageError, number, option_values, text
+from . import contract
+from .options import (
+    DEFAULT_HTTP_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    SETTINGS_HELP,
+    UsageError,
+    number,
+    option_values,
+    require,
+    text,
+)
 
 if TYPE_CHECKING:
     from ..qingcloud.client import Client
@@ -25,7 +34,7 @@ if TYPE_CHECKING:
 NAMES = ("accounts", "doctor")
 READ_FLAGS = ("--zone", "--cluster", "--endpoint", "--config", "--allow-http", "--timeout", "--http-method",
               "--http-timeout")  # fmt: skip
-OPTIONS = tuple(o for o in c.COMMON if o.flag in READ_FLAGS)
+OPTIONS = tuple(o for o in contract.COMMON if o.flag in READ_FLAGS)
 EPILOG = (
     """\
 exit codes:
@@ -79,7 +88,7 @@ class Target:
         from ..qingcloud.client import Client
 
         def retrying(cause: str, delay: float) -> None:
-            print(f"{c.PROG}: retrying in {delay:.1f} s: {cause}", file=stream, flush=True)
+            print(f"{contract.PROG}: retrying in {delay:.1f} s: {cause}", file=stream, flush=True)
 
         s = self.settings
         return Client(access_key=s.access_key, secret_key=s.secret_key, zone=s.zone, endpoint=s.endpoint,
@@ -91,8 +100,7 @@ def parse_target(args: argparse.Namespace, environ: Mapping[str, str]) -> Target
     from ..rules import AccountRuleError, check_cluster_id, check_zone
 
     values = option_values(args, OPTIONS, environ)
-    if not values.get("cluster"):
-        raise UsageError(f"no cluster: pass --cluster or set {c.CLUSTER}")
+    require(values, "cluster")
     try:
         cluster = check_cluster_id(values["cluster"])
         if values.get("zone"):
@@ -115,8 +123,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, st
     try:
         target = parse_target(args, environ)
     except UsageError as err:
-        print(f"{c.PROG}: {command}: error: {err}", file=stderr)
-        return c.EXIT_USAGE
+        print(f"{contract.PROG}: {command}: error: {err}", file=stderr)
+        return contract.EXIT_USAGE
     from ..qingcloud.errors import QingCloudError
     from .report import hint
 
@@ -126,11 +134,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, st
             return _accounts(args, target, client, stdout)
         return _doctor(args, target, client, stdout, stderr)
     except QingCloudError as err:
-        print(f"{c.PROG}: {command} {target.cluster}: failed: {err}{hint(err, command)}", file=stderr)
-        return c.EXIT_FAILED
+        print(f"{contract.PROG}: {command} {target.cluster}: failed: {err}{hint(err, command)}", file=stderr)
+        return contract.EXIT_FAILED
     except KeyboardInterrupt:
-        print(f"{c.PROG}: {command} {target.cluster}: interrupted", file=stderr)
-        return c.EXIT_INTERRUPTED
+        print(f"{contract.PROG}: {command} {target.cluster}: interrupted", file=stderr)
+        return contract.EXIT_INTERRUPTED
     finally:
         client.close()
 
@@ -147,7 +155,7 @@ def _accounts(args: argparse.Namespace, target: Target, client: Client, stdout: 
         stdout.write(render.python(found, target.settings.zone))
     else:
         stdout.write(render.table(found))
-    return c.EXIT_OK
+    return contract.EXIT_OK
 
 
 def _doctor(args: argparse.Namespace, target: Target, client: Client, stdout: TextIO, stderr: TextIO) -> int:
@@ -162,21 +170,21 @@ def _doctor(args: argparse.Namespace, target: Target, client: Client, stdout: Te
     deadline = Deadline(target.timeout)
     report = doctor(client, target.cluster, deadline, on_check=show, allow_http=target.allow_http)
     if not args.probe:
-        return c.EXIT_OK if report.passed else c.EXIT_FAILED
+        return contract.EXIT_OK if report.passed else contract.EXIT_FAILED
     if not report.passed:
         print("probe: not run: a check failed", file=stdout)
-        return c.EXIT_FAILED
+        return contract.EXIT_FAILED
     from .probe import probe
 
     def note(line: str) -> None:
-        print(f"{c.PROG}: doctor --probe: {line}", file=stderr, flush=True)
+        print(f"{contract.PROG}: doctor --probe: {line}", file=stderr, flush=True)
 
     signal.signal(signal.SIGTERM, _interrupt)  # the probe removes its account before the process ends
     result = probe(Context(client, target.cluster, deadline, notice=note))
     print("\n".join(render.probe_lines(result)), file=stdout, flush=True)
     if result.interrupted:
-        return c.EXIT_INTERRUPTED
-    return c.EXIT_OK if not result.error and result.removed else c.EXIT_FAILED
+        return contract.EXIT_INTERRUPTED
+    return contract.EXIT_OK if not result.error and result.removed else contract.EXIT_FAILED
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -1,42 +1,32 @@
 """The contract between the construct and the bridge: the one place both sides read.
 
-The construct writes these environment variables into local-exec; the bridge
-reads them (each also has a flag).  A status file, relative to Terraform's
-working directory (the stack's directory), carries the result of a step whose
-output Terraform hides to the next step, which prints it.
+The construct writes the props' environment variables (:mod:`.fields`) into
+local-exec; the bridge reads them (each also has a flag), and its own settings
+below.  A status file, relative to Terraform's working directory (the stack's
+directory), carries the result of a step whose output Terraform hides to the
+next step, which prints it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..qingcloud.endpoint import ALLOW_HTTP_ENV
+from .fields import BOTH, FIELDS, field
 
 PROG = "qingcloud-mysqlplus"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-# Environment read by the bridge, written by the construct.
-ZONE = "QINGCLOUD_ZONE"
-CLUSTER = "QINGCLOUD_MYSQLPLUS_CLUSTER"
-USER = "QINGCLOUD_MYSQLPLUS_USER"
-HOST = "QINGCLOUD_MYSQLPLUS_HOST"
-ENDPOINT = "QINGCLOUD_MYSQLPLUS_ENDPOINT"
+# The bridge's own settings (no prop carries them).
 CONFIG = "QINGCLOUD_MYSQLPLUS_CONFIG"
-TIMEOUT = "QINGCLOUD_MYSQLPLUS_TIMEOUT"
 HTTP_METHOD = "QINGCLOUD_MYSQLPLUS_HTTP_METHOD"
 HTTP_TIMEOUT = "QINGCLOUD_MYSQLPLUS_HTTP_TIMEOUT"
 LOCK_DIR = "QINGCLOUD_MYSQLPLUS_LOCK_DIR"
 QUIET = "QINGCLOUD_MYSQLPLUS_QUIET"
 STATUS_FILE = "QINGCLOUD_MYSQLPLUS_STATUS_FILE"
-KEEP = "QINGCLOUD_MYSQLPLUS_KEEP"
-DATABASE = "QINGCLOUD_MYSQLPLUS_DATABASE"
-PRIV = "QINGCLOUD_MYSQLPLUS_PRIV"
-SSL = "QINGCLOUD_MYSQLPLUS_SSL"
-PASSWORD = "QINGCLOUD_MYSQLPLUS_PASSWORD"
-PASSWORD_ENV = "QINGCLOUD_MYSQLPLUS_PASSWORD_ENV"
-REPLACE_EXISTING = "QINGCLOUD_MYSQLPLUS_REPLACE_EXISTING"
-RESTART_PROXIES = "QINGCLOUD_MYSQLPLUS_RESTART_PROXIES"
-ALLOW_HTTP = ALLOW_HTTP_ENV  # named where the decision is (the API client's layer)
+# Some props' variables, by the names other modules use (the table declares them).
+PASSWORD, ENDPOINT, KEEP, ALLOW_HTTP = (
+    field(name).env for name in ("password", "endpoint", "keep_on_destroy", "allow_insecure_http")
+)
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
@@ -52,40 +42,47 @@ def status_file(instance_id: str) -> str:
 
 @dataclass(frozen=True)
 class Option:
+    """One flag of the bridge, and the variable it also reads."""
+
     flag: str
     env: str
     help: str
     boolean: bool = False
+    commands: tuple[str, ...] = BOTH
+    field: str = ""  # the prop it carries ("": a setting of the bridge's own)
 
     @property
     def key(self) -> str:
         return self.flag[2:].replace("-", "_")
 
 
-COMMON = (
-    Option("--zone", ZONE, "zone of the cluster, e.g. sh1a"),
-    Option("--cluster", CLUSTER, "cluster id, e.g. cl-ouhutv70"),
-    Option("--user", USER, "account name"),
-    Option("--host", HOST, "'%%' (default) or IPv4 addresses/subnets joined by ';'"),
-    Option("--endpoint", ENDPOINT, "API endpoint (else $QINGCLOUD_ENDPOINT, the config file, or https://api.qingcloud.com:443/iaas/)"),
+SETTINGS = (
     Option("--config", CONFIG, "config file (default ~/.qingcloud/config.yaml)"),
-    Option("--allow-http", ALLOW_HTTP, "allow plain http:// to another host (requests and password in clear)", boolean=True),
-    Option("--timeout", TIMEOUT, "overall deadline in seconds (default 600)"),
     Option("--http-method", HTTP_METHOD, "POST (default: keeps the password out of URLs) or GET"),
     Option("--http-timeout", HTTP_TIMEOUT, "seconds to wait for one answer (default 20)"),
     Option("--lock-dir", LOCK_DIR, "where the per-cluster lock files live"),
     Option("--quiet", QUIET, "no progress lines, only the result", boolean=True),
     Option("--status-file", STATUS_FILE, "also write the result and exit code here, for 'replay'"),
-)  # fmt: skip
-DEL_ONLY = (Option("--keep", KEEP, "do not delete: leave the account on the cluster", boolean=True),)
-ADD_ONLY = (
-    Option("--database", DATABASE, "one database name or '*' (default)"),
-    Option("--priv", PRIV, "StandardAccount (default) or SuperuserAccount"),
-    Option("--ssl", SSL, "require SSL for this account", boolean=True),
-    Option("--password-env", PASSWORD_ENV, f"name of the variable holding the password (default {PASSWORD})"),
-    Option("--replace-existing", REPLACE_EXISTING, "if the account exists otherwise than declared, delete and recreate it", boolean=True),
-    Option("--restart-proxies", RESTART_PROXIES, "after adding, restart the cluster's proxy nodes one at a time", boolean=True),
-)  # fmt: skip
+)
+# Where each flag shows in --help, those of both commands first; a flag not listed here comes last.
+HELP_ORDER = ("--zone", "--cluster", "--user", "--host", "--endpoint", "--config", "--allow-http", "--timeout",
+              "--http-method", "--http-timeout", "--lock-dir", "--quiet", "--status-file", "--database", "--priv",
+              "--ssl", "--password-env", "--replace-existing", "--restart-proxies", "--keep")  # fmt: skip
+
+
+def _rank(option: Option) -> int:
+    return HELP_ORDER.index(option.flag) if option.flag in HELP_ORDER else len(HELP_ORDER)
+
+
+OPTIONS = tuple(sorted(SETTINGS + tuple(Option(f.flag, f.env, f.help, f.boolean, f.commands, f.name)
+                                        for f in FIELDS if f.flag), key=_rank))  # fmt: skip
+COMMON = tuple(o for o in OPTIONS if set(o.commands) == set(BOTH))
+ADD_ONLY, DEL_ONLY = (tuple(o for o in OPTIONS if o.commands == (command,)) for command in BOTH)
+
+
+def options_of(command: str) -> tuple[Option, ...]:
+    """The flags of ``add-user`` or ``del-user``, in the order of their --help."""
+    return tuple(o for o in OPTIONS if command in o.commands)
 
 
 def flag_word(value: bool) -> str:

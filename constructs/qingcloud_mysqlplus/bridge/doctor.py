@@ -18,6 +18,7 @@ from ..qingcloud.endpoint import ALLOW_HTTP_ENV, Endpoint, is_loopback
 from ..qingcloud.errors import AUTH_FAILED, EXPIRED, ApiError, QingCloudError
 from ..qingcloud.history import read
 from ..qingcloud.retry import Deadline
+from .proxies import ASKED_BY, PROXY_ROLE
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 CLOCK_WARN, CLOCK_FAIL = 5.0, 30.0  # seconds off; QingCloud refuses a time stamp more than 60 s off
@@ -199,15 +200,16 @@ def _depth(client: Client, cluster: str, deadline: Deadline, report: Report) -> 
 
 
 def _proxies(client: Client, cluster: str, deadline: Deadline, report: Report) -> None:
+    prop = ASKED_BY.name
     try:
-        nodes = client.cluster_nodes(cluster, deadline, role="proxy")
+        nodes = client.cluster_nodes(cluster, deadline, role=PROXY_ROLE)
     except ApiError as err:
         report.add("proxies", FAIL, f"DescribeClusterNodes: {err}",
-                   "restart_proxies=True needs DescribeClusterNodes: check the key's permissions")  # fmt: skip
+                   f"{prop}=True needs DescribeClusterNodes: check the key's permissions")  # fmt: skip
         return
-    proxies = sorted(str(n.get("node_id")) for n in nodes if n.get("role") == "proxy")
+    proxies = sorted(str(n.get("node_id")) for n in nodes if n.get("role") == PROXY_ROLE)
     if proxies:
         report.add("proxies", OK, f"{len(proxies)} proxy node(s) ({', '.join(proxies)}), which see a new account "
-                   "only once restarted: restart_proxies=True restarts them after each add")  # fmt: skip
+                   f"only once restarted: {prop}=True restarts them after each add")  # fmt: skip
     else:
-        report.add("proxies", OK, "no proxy node: restart_proxies is not needed")
+        report.add("proxies", OK, f"no proxy node: {prop} is not needed")

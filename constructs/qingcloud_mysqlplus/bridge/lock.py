@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..qingcloud.errors import DeadlineExceeded
 from ..qingcloud.retry import Deadline
-from . import contract as c
+from . import contract
 
 SPIN = 0.01  # seconds between tries: the next bridge in line goes as soon as the lock is free
 QUEUED_NICENESS = 10
@@ -72,7 +72,7 @@ def open_given_dir(path: Path) -> int:
     os.close(fd)
     fix = f"chmod go-w {shlex.quote(str(path))}, or point" if why.startswith("writable") else "point"
     raise LockRefused(f"the lock directory {path} is {why}, so other users could hold or replace its locks: "
-                      f"{fix} --lock-dir or {c.LOCK_DIR} at a directory only you can write")  # fmt: skip
+                      f"{fix} --lock-dir or {contract.LOCK_DIR} at a directory only you can write")  # fmt: skip
 
 
 def open_default_dir(first: Path) -> tuple[int, Path]:
@@ -94,7 +94,7 @@ def open_default_dir(first: Path) -> tuple[int, Path]:
             return fd, path
         os.close(fd)
     raise LockRefused(f"{first} and the {DEFAULT_CANDIDATES - 1} names after it are other users' or writable by "
-                      f"them: point --lock-dir or {c.LOCK_DIR} at a directory only you can write")  # fmt: skip
+                      f"them: point --lock-dir or {contract.LOCK_DIR} at a directory only you can write")  # fmt: skip
 
 
 def open_lock_file(directory: int, path: Path) -> int:
@@ -114,7 +114,7 @@ def open_lock_file(directory: int, path: Path) -> int:
     why = not_private(fd) or (None if stat.S_ISREG(os.fstat(fd).st_mode) else "not a regular file")
     if why is not None:
         os.close(fd)
-        raise LockRefused(f"the lock file {path} is {why}: remove it, or point --lock-dir or {c.LOCK_DIR} at "
+        raise LockRefused(f"the lock file {path} is {why}: remove it, or point --lock-dir or {contract.LOCK_DIR} at "
                           "a directory only you can write")  # fmt: skip
     return fd
 

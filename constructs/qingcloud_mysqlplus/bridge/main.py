@@ -16,8 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from . import commands
-from . import contract as c
+from . import commands, contract
 from .lock import ClusterLock, LockRefused, step_back
 from .options import Invocation, UsageError, build_parser, parse_request
 from .report import Reporter, replay, write_status
@@ -38,7 +37,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = build_parser().parse_args(argv)
     if args.command in commands.NAMES:  # accounts, doctor
         return commands.run(args, environ, stdout or sys.stdout, stream)
-    status_file = args.status_file or environ.get(c.STATUS_FILE)
+    status_file = args.status_file or environ.get(contract.STATUS_FILE)
     if args.command == "replay":
         return replay(status_file, stream)
     code, last = run(args.command, lambda: parse_request(args, environ, stdin or sys.stdin), stream)
@@ -53,23 +52,23 @@ def run(command: str, parse: Callable[[], Invocation], stream: TextIO) -> tuple[
         request = parse()
     except UsageError as err:
         about = f" {err.about}" if err.about else ""
-        line = f"{c.PROG}: {command}{about}: error: {err}"
+        line = f"{contract.PROG}: {command}{about}: error: {err}"
         print(line, file=stream)
-        return c.EXIT_USAGE, line
+        return contract.EXIT_USAGE, line
     report = Reporter(f"{command} {request.spec.label} on {request.cluster}", request.quiet, stream)
-    if request.command == "del-user" and request.keep:
+    if request.command == "del-user" and request.on("keep_on_destroy"):
         report.say(f"kept {request.spec.label} on {request.cluster} (keep_on_destroy): nothing deleted")
-        return c.EXIT_OK, report.last
+        return contract.EXIT_OK, report.last
     try:
         lock = ClusterLock(request.settings.zone, request.cluster, Path(request.lock_dir) if request.lock_dir else None)
     except LockRefused as err:  # others could hold or replace the lock: configuration, nothing sent
         report.say(f"error: {err}")
-        return c.EXIT_USAGE, report.last
+        return contract.EXIT_USAGE, report.last
     except OSError as err:
         report.say(
-            f"failed: cannot open the cluster's lock file ({err.strerror}): point --lock-dir or {c.LOCK_DIR} at a writable directory"
+            f"failed: cannot open the cluster's lock file ({err.strerror}): point --lock-dir or {contract.LOCK_DIR} at a writable directory"
         )
-        return c.EXIT_FAILED, report.last
+        return contract.EXIT_FAILED, report.last
     if not lock.try_take():
         step_back()  # another bridge holds the cluster: prepare without slowing it
     # The replay step never gets here: it prints a file and exits without loading the client.
@@ -84,7 +83,7 @@ def run(command: str, parse: Callable[[], Invocation], stream: TextIO) -> tuple[
         with lock:
             outcome = perform(request, ctx, lock)
         report.say(outcome_line(outcome, request.spec.label, request.cluster, report.elapsed()))
-        return c.EXIT_OK, report.last
+        return contract.EXIT_OK, report.last
     except Failure as err:
         report.say(f"failed: {err}")
     except QingCloudError as err:
@@ -92,8 +91,8 @@ def run(command: str, parse: Callable[[], Invocation], stream: TextIO) -> tuple[
     except (KeyboardInterrupt, Interrupted) as err:
         job = f"; job {ctx.current_job} was running and may still finish on the cluster" if ctx.current_job else ""
         report.say(f"interrupted by {str(err) or 'SIGINT'}{job}")
-        return c.EXIT_INTERRUPTED, report.last
-    return c.EXIT_FAILED, report.last
+        return contract.EXIT_INTERRUPTED, report.last
+    return contract.EXIT_FAILED, report.last
 
 
 if __name__ == "__main__":

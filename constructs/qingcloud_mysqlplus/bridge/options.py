@@ -11,7 +11,7 @@ import argparse
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from .. import __version__
@@ -25,7 +25,8 @@ from ..rules import (
     check_password,
     check_zone,
 )
-from . import contract as c
+from . import contract
+from .fields import BOOLEANS
 
 DEFAULT_TIMEOUT, DEFAULT_HTTP_TIMEOUT = 600.0, 20.0
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
@@ -43,7 +44,7 @@ exit codes:
   2  bad input or configuration; nothing was sent
   130 interrupted (SIGINT/SIGTERM); a submitted job may still finish
 
-password: from ${c.PASSWORD}, from the variable named by --password-env,
+password: from ${contract.PASSWORD}, from the variable named by --password-env,
 or from --password-stdin; never from the command line.
 {SETTINGS_HELP}"""
 
@@ -66,9 +67,13 @@ class Invocation:
     method: str
     quiet: bool
     lock_dir: str | None
-    keep: bool = False
-    replace_existing: bool = False
-    restart_proxies: bool = False
+    switches: frozenset[str] = frozenset()  # the boolean props that are on, by their names in the table
+
+    def on(self, name: str) -> bool:
+        """Whether the boolean prop ``name`` is on (a KeyError names one the table does not declare)."""
+        if name not in BOOLEANS:
+            raise KeyError(name)
+        return name in self.switches
 
     def __repr__(self) -> str:  # never the password
         return f"Invocation({self.command} {self.spec.label} on {self.cluster})"
@@ -76,14 +81,13 @@ class Invocation:
 
 def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog=c.PROG, description="Add or delete a QingCloud MySQL Plus account and "
+    parser = argparse.ArgumentParser(prog=contract.PROG, description="Add or delete a QingCloud MySQL Plus account and "
                                      "wait for the job.", epilog=EPILOG, formatter_class=formatter)  # fmt: skip
-    parser.add_argument("--version", action="version", version=f"{c.PROG} {__version__}")
+    parser.add_argument("--version", action="version", version=f"{contract.PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, options, summary in (("add-user", c.COMMON + c.ADD_ONLY, "create an account (add_user)"),
-                                   ("del-user", c.COMMON + c.DEL_ONLY, "delete an account (del_user)")):  # fmt: skip
+    for name, summary in (("add-user", "create an account (add_user)"), ("del-user", "delete an account (del_user)")):
         sub = commands.add_parser(name, help=summary, description=summary, epilog=EPILOG, formatter_class=formatter)
-        for opt in options:
+        for opt in contract.options_of(name):
             if opt.boolean:
                 sub.add_argument(
                     opt.flag, action="store_const", const=True, default=None, help=f"{opt.help} [${opt.env}]"
@@ -96,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  "with its code", description="Terraform hides a provisioner's output when its "
                                  "configuration holds an ephemeral value (the password); the construct runs this "
                                  "next, without the secret, so the result shows.")  # fmt: skip
-    replay.add_argument("--status-file", default=None, help=f"the file [${c.STATUS_FILE}]")
+    replay.add_argument("--status-file", default=None, help=f"the file [${contract.STATUS_FILE}]")
     from .commands import add_parsers  # accounts, doctor
 
     add_parsers(commands, formatter)
@@ -104,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def option_values(
-    args: argparse.Namespace, options: Sequence[c.Option], environ: Mapping[str, str]
+    args: argparse.Namespace, options: Sequence[contract.Option], environ: Mapping[str, str]
 ) -> dict[str, object]:
     """Each option from its flag, else its environment variable."""
     values: dict[str, object] = {}
@@ -113,9 +117,9 @@ def option_values(
         raw = environ.get(opt.env) if value is None else None
         if raw is not None and opt.boolean:
             word = raw.strip().lower()
-            if word not in c.TRUE_WORDS | c.FALSE_WORDS:
+            if word not in contract.TRUE_WORDS | contract.FALSE_WORDS:
                 raise UsageError(f"{opt.env}: received {raw[:20]!r}; expected 1/0, true/false or yes/no")
-            value = word in c.TRUE_WORDS
+            value = word in contract.TRUE_WORDS
         elif raw is not None:
             value = raw
         values[opt.key] = value
@@ -144,7 +148,7 @@ def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mappi
     if from_stdin:
         password, source = stdin.readline().rstrip("\r\n"), "standard input"
     else:
-        name = text(values, "password_env") or c.PASSWORD
+        name = text(values, "password_env") or contract.PASSWORD
         if not ENV_NAME.fullmatch(name):
             raise UsageError(f"password-env: received {name[:20]!r}; expected an environment variable name")
         if name not in environ:
@@ -158,11 +162,17 @@ def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mappi
         raise UsageError(f"{err} (from {source})") from None
 
 
+def require(values: Mapping[str, object], key: str) -> None:
+    """Refuse a missing value, saying where it comes from."""
+    if not values.get(key):
+        option = next(o for o in contract.OPTIONS if o.key == key)
+        raise UsageError(f"no {key}: pass {option.flag} or set {option.env}")
+
+
 def account(command: str, values: Mapping[str, object]) -> tuple[str, AccountSpec]:
     """The checked cluster id and account; the zone is checked too when given."""
-    for required, env in (("cluster", c.CLUSTER), ("user", c.USER)):
-        if not values.get(required):
-            raise UsageError(f"no {required}: pass --{required} or set {env}")
+    require(values, "cluster")
+    require(values, "user")
     try:
         cluster = check_cluster_id(values["cluster"])
         if values.get("zone"):
@@ -178,17 +188,25 @@ def account(command: str, values: Mapping[str, object]) -> tuple[str, AccountSpe
 
 def parse_request(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:
     command = str(args.command)
-    values = option_values(args, c.COMMON + (c.ADD_ONLY if command == "add-user" else c.DEL_ONLY), environ)
+    options = contract.options_of(command)
+    values = option_values(args, options, environ)
     cluster, spec = account(command, values)
     try:
-        return _checked(command, values, cluster, spec, args, environ, stdin)
+        invocation = _invocation(command, values, cluster, spec, args, environ, stdin)
     except UsageError as err:
         err.about = f"{spec.label} on {cluster}"
         raise
+    return replace(invocation, switches=switches_on(options, values))
 
 
-def _checked(command: str, values: Mapping[str, object], cluster: str, spec: AccountSpec,
-             args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:  # fmt: skip
+def switches_on(options: Sequence[contract.Option], values: Mapping[str, object]) -> frozenset[str]:
+    """The boolean props that are on, by name, for the work to ask (:meth:`Invocation.on`)."""
+    return frozenset(o.field for o in options if o.field and o.boolean and values[o.key])
+
+
+def _invocation(command: str, values: Mapping[str, object], cluster: str, spec: AccountSpec,
+                args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:  # fmt: skip
+    """The account's invocation, once its password, HTTP method and settings are read and checked."""
     password = read_password(values, args.password_stdin, environ, stdin) if command == "add-user" else ""
     method = str(values["http_method"] or "POST").upper()
     if method not in ("GET", "POST"):
@@ -200,7 +218,5 @@ def _checked(command: str, values: Mapping[str, object], cluster: str, spec: Acc
     except SettingsError as err:
         raise UsageError(str(err)) from None
     return Invocation(command, cluster, spec, settings, password, number(values, "timeout", DEFAULT_TIMEOUT),
-                   number(values, "http_timeout", DEFAULT_HTTP_TIMEOUT), method, bool(values["quiet"]),
-                   text(values, "lock_dir"), keep=bool(values.get("keep")),
-                   replace_existing=bool(values.get("replace_existing")),
-                   restart_proxies=bool(values.get("restart_proxies")))  # fmt: skip
+                      number(values, "http_timeout", DEFAULT_HTTP_TIMEOUT), method, bool(values["quiet"]),
+                      text(values, "lock_dir"))  # fmt: skip

@@ -2,8 +2,8 @@
 
 QingCloud's manual: proxy nodes see a new account only after a restart
 (custom service ``restart_node`` with the node's ``node_id``).  A restart
-interrupts the connections through that proxy, so it is opt-in
-(``restart_proxies``) and done one node at a time, each job waited for,
+interrupts the connections through that proxy, so it is opt-in (the prop
+:data:`ASKED_BY`) and done one node at a time, each job waited for,
 within the account's deadline.  Assumed (the API pages are silent): the
 nodes are listed by DescribeClusterNodes with ``role`` "proxy", and
 ``restart_node`` is sent with that role.
@@ -12,12 +12,15 @@ nodes are listed by DescribeClusterNodes with ``role`` "proxy", and
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from ..qingcloud.clusters import submit
 from ..qingcloud.errors import AnswerLost
-from .accounts import Context, pause_before_resending, wait_for
+from .accounts import Context, Outcome, pause_before_resending, wait_for
+from .fields import field
 
 PROXY_ROLE = "proxy"
+ASKED_BY = field("restart_proxies")  # the prop that asks for the restarts
 
 
 def proxy_nodes(ctx: Context) -> list[str]:
@@ -42,3 +45,10 @@ def restart_proxies(ctx: Context) -> list[str]:
         wait_for(ctx, "restart_node", job_id)
         restarted.append(node)
     return restarted
+
+
+def restarted_after(ctx: Context, outcome: Outcome) -> Outcome:
+    """Restart the proxies after an add: the add's outcome, with a note of the nodes restarted."""
+    restarted = restart_proxies(ctx)
+    note = f"restarted proxies {', '.join(restarted)}" if restarted else "the cluster has no proxy node"
+    return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..qingcloud.errors import ApiError, DeadlineExceeded, PermissionDenied, QingCloudError
-from . import contract as c
+from . import contract
 
 if TYPE_CHECKING:  # the replay step imports this module and must not load the client
     from .accounts import Outcome
@@ -37,7 +37,7 @@ class Reporter:
         return time.monotonic() - self.started
 
     def say(self, text: str) -> None:
-        self.last = f"{c.PROG}: {self.label}: {text}"
+        self.last = f"{contract.PROG}: {self.label}: {text}"
         print(self.last, file=self.stream, flush=True)
 
     def note(self, text: str) -> None:
@@ -100,16 +100,16 @@ def write_status(path: Path, code: int, last: str) -> None:
 def replay(status_file: str | None, stream: TextIO) -> int:
     """Print an earlier run's last line and return its exit code; remove the file."""
     if not status_file:
-        print(f"{c.PROG}: replay: error: no --status-file", file=stream)
-        return c.EXIT_USAGE
+        print(f"{contract.PROG}: replay: error: no --status-file", file=stream)
+        return contract.EXIT_USAGE
     path = Path(status_file)
     try:
         record: Any = json.loads(path.read_text(encoding="utf-8"))
         code, last = int(record["exit"]), str(record["last"])
     except (OSError, ValueError, KeyError, TypeError):
-        print(f"{c.PROG}: the bridge left no result in {path}: it did not start, or was killed "
+        print(f"{contract.PROG}: the bridge left no result in {path}: it did not start, or was killed "
               "(is the Python that ran 'cdktf synth' still there?)", file=stream)  # fmt: skip
-        return c.EXIT_FAILED
+        return contract.EXIT_FAILED
     path.unlink(missing_ok=True)
     print(last, file=stream)
     return code

@@ -11,8 +11,6 @@ rather than asking the API again.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..qingcloud.client import Client
 from ..qingcloud.jobs import Job
 from ..qingcloud.polling import JobTime
@@ -21,7 +19,7 @@ from .accounts import Context, Outcome, add, delete, look_first
 from .lock import ClusterLock
 from .notes import ClusterNotes
 from .options import Invocation
-from .proxies import restart_proxies
+from .proxies import ASKED_BY, restarted_after
 from .report import Reporter
 
 
@@ -54,12 +52,8 @@ def perform(invocation: Invocation, ctx: Context, lock: ClusterLock) -> Outcome:
     ctx.on_done = lambda done, job: _note_time(notes, done, job)
     if invocation.command == "del-user":
         return delete(ctx, invocation.spec, first)
-    outcome = add(ctx, invocation.spec, invocation.password, invocation.replace_existing, first)
-    if not invocation.restart_proxies:
-        return outcome
-    restarted = restart_proxies(ctx)
-    note = f"restarted proxies {', '.join(restarted)}" if restarted else "the cluster has no proxy node"
-    return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
+    outcome = add(ctx, invocation.spec, invocation.password, invocation.on("replace_existing"), first)
+    return restarted_after(ctx, outcome) if invocation.on(ASKED_BY.name) else outcome
 
 
 def _note_time(notes: ClusterNotes, service: str, job: Job) -> None:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from constructs import Construct
 
+from ..bridge.fields import FIELDS
 from ..rules import ALL_DATABASES, ALL_HOSTS, Privilege
 from .block import AccountsBlock, construct_path, reference
 from .names import ACCOUNTS_ID
-from .props import DOCS, REPLACES, AccountProps, MysqlPlusAccountError
+from .props import PROP_NAMES, AccountProps, MysqlPlusAccountError
 from .variables import ephemeral_password
 
 BLOCK_ID = ACCOUNTS_ID  # the block that holds the declared accounts (kept for existing imports)
@@ -46,9 +47,10 @@ def bridge_interpreter() -> list[str]:
 class MysqlPlusAccount(Construct):
     """One QingCloud MySQL Plus database account, created by ``add_user`` and deleted by ``del_user``.
 
-    Props are keyword only; see :class:`AccountProps` (and the list below).
-    A change to any prop in ``REPLACES`` replaces the account (delete, then
-    add): there is no API to modify one.  Attributes ``user``, ``host``,
+    Props are keyword only, declared in :mod:`..bridge.fields` (listed below;
+    a test holds these keyword arguments to that table).  A change to a prop
+    that "replaces" replaces the account (delete, then add): there is no API
+    to modify one.  Attributes ``user``, ``host``,
     ``database`` and ``cluster_id`` are references that resolve only once
     the account is confirmed made, so a resource using them waits for it.
     """
@@ -76,14 +78,9 @@ class MysqlPlusAccount(Construct):
         restart_proxies: bool = False,
         bridge_command: Sequence[str] | None = None,
     ) -> None:
+        given = locals()  # the keyword arguments above, each a prop of the table
+        props = AccountProps(**{name: given[name] for name in PROP_NAMES})
         super().__init__(scope, id)
-        props = AccountProps(
-            cluster_id=cluster_id, zone=zone, user=user, password=password, password_env=password_env,
-            host=host, database=database, privilege=privilege, ssl=ssl, password_version=password_version,
-            endpoint=endpoint, allow_insecure_http=allow_insecure_http, timeout_seconds=timeout_seconds,
-            keep_on_destroy=keep_on_destroy, replace_existing=replace_existing, restart_proxies=restart_proxies,
-            bridge_command=bridge_command,
-        )  # fmt: skip
         account = props.validate(construct_path(self, scope, id))
         AccountsBlock.of(scope, account.bridge_command or bridge_interpreter()).add(account)
         self.key = account.key
@@ -106,9 +103,9 @@ class MysqlPlusAccount(Construct):
 
 
 def _props_doc() -> str:
-    """The props list of the docstring, from the same declarations as the README's table."""
-    lines = [f"    - ``{name}`` ({prop.default}; {'replaces' if name in REPLACES else 'in place'}): {prop.doc}"
-             for name, prop in DOCS.items()]  # fmt: skip
+    """The props list of the docstring, from the same table as the docs' props table."""
+    lines = [f"    - ``{f.name}`` ({f.shown_default}; {'replaces' if f.replaces else 'in place'}): {f.doc}"
+             for f in FIELDS]  # fmt: skip
     return "\n    Props (default; a change replaces the account, or applies in place):\n\n" + "\n".join(lines)
 
 

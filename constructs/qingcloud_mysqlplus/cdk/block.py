@@ -31,21 +31,15 @@ from weakref import WeakKeyDictionary
 import jsii
 from constructs import Construct
 
-from ..bridge import contract as c
 from ..rules import Privilege
 from . import lookups
 from .framework import fw
 from .names import ACCOUNTS_ID, ATTRIBUTES, CONFIRMED_ID, HOLDER_ID, MADE_ID, PASSWORDS_ID
-from .props import REPLACES, Account, MysqlPlusAccountError
+from .props import Account, MysqlPlusAccountError
 from .state import StackWhere
-
-# M's map: environment variable of the add step -> field (each value a string, as the bridge reads it).
-ADD_ENV = {c.ZONE: "zone", c.CLUSTER: "cluster_id", c.USER: "user", c.HOST: "host", c.ENDPOINT: "endpoint",
-           c.TIMEOUT: "timeout", c.DATABASE: "database", c.PRIV: "priv", c.SSL: "ssl",
-           c.PASSWORD_ENV: "password_env", c.REPLACE_EXISTING: "replace_existing",
-           c.RESTART_PROXIES: "restart_proxies", c.ALLOW_HTTP: "allow_http"}  # fmt: skip
-DEL_ENV = {c.ZONE: "zone", c.CLUSTER: "cluster_id", c.USER: "user", c.HOST: "host", c.ENDPOINT: "endpoint",
-           c.TIMEOUT: "timeout"}  # fmt: skip
+from .steps import ADD_ENV as ADD_ENV  # the add step's environment (kept for existing imports)
+from .steps import DEL_ENV as DEL_ENV
+from .steps import TRIGGERS, add_steps, declared_input, destroy_step, made_value
 
 
 @jsii.implements(fw.IAnyProducer)
@@ -122,14 +116,14 @@ class AccountsBlock(Construct):
         passwords.override_logical_id(PASSWORDS_ID)
         accounts.add_override("for_each", _lazy(self._accounts_map))
         accounts.add_override("input", "${each.value}")
-        accounts.add_override("triggers_replace", [f"${{each.value.{name}}}" for name in REPLACES])
-        accounts.add_override("provisioner", [_destroy_step(interpreter)])
+        accounts.add_override("triggers_replace", TRIGGERS)
+        accounts.add_override("provisioner", [destroy_step(interpreter)])
         made.add_override("for_each", _lazy(self._made_map))
         made.add_override("input", "${each.value.token}")
         made.add_override(
             "triggers_replace", ["${each.value.token}", f"${{terraform_data.{ACCOUNTS_ID}[each.key].id}}"]
         )
-        made.add_override("provisioner", _add_steps(interpreter))
+        made.add_override("provisioner", add_steps(interpreter))
         confirmed.add_override("for_each", f"${{terraform_data.{MADE_ID}}}")
         confirmed.add_override("input", {"token": "${each.value.output}", "made": "${each.value.id}"} | {
             name: f"${{terraform_data.{ACCOUNTS_ID}[each.key].output.{name}}}" for name in ATTRIBUTES})  # fmt: skip
@@ -152,10 +146,10 @@ class AccountsBlock(Construct):
         other = self.entries.get(account.key)
         if other is not None:  # literal cluster and user make the key, so this is the same account
             raise MysqlPlusAccountError(
-                f"{account.path}: user {account.user} on {account.cluster_id} is already declared by {other.path}"
+                f"{account.path}: user {account['user']} on {account['cluster_id']} is already declared by {other.path}"
             )
         cluster = account.literal("cluster_id")
-        if account.privilege is Privilege.SUPERUSER and cluster:
+        if account["privilege"] is Privilege.SUPERUSER and cluster:
             first = self._superusers.setdefault(cluster, account.path)
             if first != account.path:
                 raise MysqlPlusAccountError(
@@ -170,15 +164,10 @@ class AccountsBlock(Construct):
         return sorted(self.entries.items())
 
     def _accounts_map(self) -> dict[str, Any]:
-        return {key: {"cluster_id": a.cluster_id, "zone": a.zone, "user": a.user, "host": a.host,
-                      "database": a.database, "privilege": a.privilege.value, "ssl": a.ssl,
-                      "password_version": a.password_version, "endpoint": a.endpoint, "timeout": a.timeout,
-                      "keep_on_destroy": a.keep_on_destroy, "allow_insecure_http": a.allow_insecure_http,
-                      "construct": a.path}
-                for key, a in self._sorted()}  # fmt: skip
+        return {key: declared_input(a) for key, a in self._sorted()}
 
     def _passwords(self) -> dict[str, str]:
-        return {key: a.password for key, a in self._sorted() if a.password is not None}
+        return {key: a["password"] for key, a in self._sorted() if a["password"] is not None}
 
     def _made_map(self) -> dict[str, Any]:
         missing = [a for key, a in self._sorted() if key not in self._tokens]
@@ -186,7 +175,7 @@ class AccountsBlock(Construct):
             found = lookups.tokens(self._where(), [_wanted(a) for a in missing])
             self._tokens.update(found)
             self._restore.update(found.restore)
-        return {key: _made_value(a, key in self._restore) | {"token": self._tokens[key]} for key, a in self._sorted()}
+        return {key: made_value(a, key in self._restore) | {"token": self._tokens[key]} for key, a in self._sorted()}
 
     def _where(self) -> StackWhere:
         """The stack's id, backend block and directory (a few jsii calls, once per stack)."""
@@ -202,11 +191,11 @@ class AccountsBlock(Construct):
 
 
 def _wanted(a: Account) -> lookups.Wanted:
-    declared = {"host": a.host, "database": a.database, "priv": a.privilege.value, "ssl": a.ssl}
+    declared = {"host": a["host"], "database": a["database"], "priv": a["privilege"].value, "ssl": a["ssl"]}
     literal = all(a.literal(name) is not None for name in ("host", "database", "ssl"))
     return lookups.Wanted(a.key, a.literal("zone"), a.literal("cluster_id"), a.literal("user"), a.literal("endpoint"),
                           declared if literal else None, functools.partial(_readable_password, a),
-                          allow_http=a.allow_insecure_http)  # fmt: skip
+                          allow_http=a["allow_insecure_http"])  # fmt: skip
 
 
 def _readable_password(a: Account) -> str | None:
@@ -214,52 +203,10 @@ def _readable_password(a: Account) -> str | None:
     ``TF_VAR_<name>``), for an in-memory comparison only; None otherwise."""
     from .variables import variable_of  # variables imports this module
 
-    name = a.password_env or None
-    if name is None and a.password is not None and (variable := variable_of(a.password)) is not None:
+    name = a["password_env"] or None
+    if name is None and a["password"] is not None and (variable := variable_of(a["password"])) is not None:
         name = f"TF_VAR_{variable}"
     return os.environ.get(name) if name else None
-
-
-def _made_value(a: Account, restore: bool = False) -> dict[str, str]:
-    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``.  ``restore``: the
-    account was changed behind Terraform's back, so its add replaces what is there."""
-    value = {"zone": a.zone, "cluster_id": a.cluster_id, "user": a.user, "host": a.host, "endpoint": a.endpoint,
-             "timeout": a.timeout, "database": a.database, "priv": a.privilege.value,
-             "ssl": c.flag_word(a.ssl == "YES"), "password_env": a.password_env,
-             "replace_existing": c.flag_word(a.replace_existing or restore),
-             "restart_proxies": c.flag_word(a.restart_proxies),
-             "allow_http": c.flag_word(a.allow_insecure_http)}  # fmt: skip
-    return value
-
-
-def _destroy_step(interpreter: list[str]) -> dict[str, Any]:
-    """``del-user`` from ``self.input`` only: a destroy step may reference nothing else."""
-    env = {name: f"${{self.input.{field}}}" for name, field in DEL_ENV.items()}
-    env[c.KEEP] = _flag_word("self.input.keep_on_destroy")
-    # try(): an instance made by an earlier version has no such field in its stored input.
-    env[c.ALLOW_HTTP] = _flag_word("try(self.input.allow_insecure_http, false)")
-    return {"local-exec": {"when": "destroy", "interpreter": interpreter, "command": "del-user", "environment": env}}
-
-
-def _flag_word(condition: str) -> str:
-    """A boolean Terraform expression, written into the environment as the bridge reads a flag."""
-    return f'${{{condition} ? "{c.flag_word(True)}" : "{c.flag_word(False)}"}}'
-
-
-def _add_steps(interpreter: list[str]) -> list[dict[str, Any]]:
-    """``add-user`` (with the password) records its result; ``replay`` (without) prints it and fails for it.
-
-    Terraform hides all output of a step whose configuration holds an
-    ephemeral value, so the add step never fails by itself; the replay step
-    shows the result and taints M when the add failed.
-    """
-    status = c.status_file("${self.id}")
-    env = {name: f"${{each.value.{field}}}" for name, field in ADD_ENV.items()}
-    env[c.PASSWORD] = f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'
-    env[c.STATUS_FILE] = status
-    add = {"interpreter": interpreter, "command": "add-user", "environment": env, "on_failure": "continue"}
-    replay = {"interpreter": interpreter, "command": "replay", "environment": {c.STATUS_FILE: status}}
-    return [{"local-exec": add}, {"local-exec": replay}]
 
 
 def reference(key: str, name: str) -> str:

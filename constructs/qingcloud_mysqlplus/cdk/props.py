@@ -1,26 +1,24 @@
-"""The props of one account: defaults, documentation, and token-aware validation.
+"""The props of one account: token-aware validation of the literals, and the validated account.
 
-``REPLACES`` is the one list of props whose change replaces the account
-(``del_user`` then ``add_user``: there is no API to modify one).  It writes
-the block's ``triggers_replace``, the docstring and the README's table (a test
-compares them).  A value that is still a token at synth is left for the
-bridge, which checks it at deploy time with the same rules.
+The props are declared once, in the bridge's table (:mod:`..bridge.fields`):
+their defaults, docs, and whether a change replaces the account
+(``del_user`` then ``add_user``: there is no API to modify one).  A value that
+is still a token at synth is left for the bridge, which checks it at deploy
+time with the same rules.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from ..bridge.fields import BY_NAME, FIELDS, REQUIRED
 from ..qingcloud.endpoint import DEFAULT_ENDPOINT, Endpoint, plain_http_refused
 from ..rules import (
-    ALL_DATABASES,
-    ALL_HOSTS,
     AccountRuleError,
-    Privilege,
     check_cluster_id,
     check_database,
     check_privilege_scope,
@@ -34,7 +32,10 @@ from ..rules import (
 from .framework import fw, unresolved
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-REPLACES = ("cluster_id", "zone", "user", "host", "database", "privilege", "ssl", "password_version")
+PROP_NAMES = tuple(f.name for f in FIELDS)
+REPLACES = tuple(f.name for f in FIELDS if f.replaces)
+DOCS = BY_NAME  # each prop's row (its shown default and doc), by name
+FLAGS = tuple(f.name for f in FIELDS if f.boolean and f.name != "ssl")  # True or False (ssl takes YES/NO too)
 T = TypeVar("T")
 
 
@@ -42,73 +43,45 @@ class MysqlPlusAccountError(ValueError):
     """A prop that cannot work; one line naming the construct path, never a secret."""
 
 
-class PropDoc(NamedTuple):
-    default: str
-    doc: str
+class _ByName:
+    """Each prop by its name in the table: ``props["user"]``, or ``props.user``."""
+
+    values: Mapping[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("values", {})
+        if name not in values:
+            raise AttributeError(name)
+        return values[name]
 
 
-DOCS: dict[str, PropDoc] = {
-    "cluster_id": PropDoc("required", "e.g. `cl-ouhutv70`"),
-    "zone": PropDoc("required", "lower case, e.g. `sh1a`"),
-    "user": PropDoc("required", "2-26 of `A-Za-z0-9_`; not `root`, `qc_admin`, `qc_repl`, `qc_check`, `monitor`"),
-    "password": PropDoc("none", "a **token** (normally `ephemeral_password(...)`); a literal string is refused at synth"),
-    "password_env": PropDoc("none", "instead of `password`: the bridge reads the password from this environment variable at deploy time"),
-    "host": PropDoc('`"%"`', "`%`, or IPv4 addresses / CIDR subnets, a list or `;`-joined"),
-    "database": PropDoc('`"*"`', "one database name, or `*`"),
-    "privilege": PropDoc("`Privilege.STANDARD`", "`SUPERUSER` needs `database=\"*\"`; one superuser per cluster"),
-    "ssl": PropDoc("`False`", "`True` needs the cluster's SSL transport on"),
-    "password_version": PropDoc("`1`", "bump it with a new password to rotate"),
-    "endpoint": PropDoc("`$QINGCLOUD_ENDPOINT` at deploy time, else the public API", "for private clouds and the simulator; plain `http://` only to this machine (`127.0.0.1`, `::1`, `localhost`) unless `allow_insecure_http`"),
-    "allow_insecure_http": PropDoc("`False`", "let a plain `http://` endpoint on another host carry the signed requests and the password in clear (a private cloud on a trusted network); https is always verified"),
-    "timeout_seconds": PropDoc("`600`", "deadline of each add or delete, retries included"),
-    "keep_on_destroy": PropDoc("`False`", "leave the account on the cluster when the construct goes"),
-    "replace_existing": PropDoc("`False`", "if the account exists otherwise than declared, delete and recreate it"),
-    "restart_proxies": PropDoc("`False`", "after adding, restart the cluster's proxy nodes one at a time (they see new accounts only then)"),
-    "bridge_command": PropDoc("this Python and this copy of the library", "argv prefix that runs the bridge"),
-}  # fmt: skip
+@dataclass(frozen=True, init=False)
+class AccountProps(_ByName):
+    """What a ``MysqlPlusAccount`` is given: every prop of the table, defaults filled in."""
 
+    values: Mapping[str, Any]
 
-def readme_table() -> str:
-    """The README's table of props, from ``DOCS`` and ``REPLACES``."""
-    rows = ["| prop | default | replaces the account when changed | |", "| --- | --- | --- | --- |"]
-    for name, prop in DOCS.items():
-        replaces = "yes" if name in REPLACES else "no (see rotation)" if name == "password" else "no"
-        rows.append(f"| `{name}` | {prop.default} | {replaces} | {prop.doc} |")
-    return "\n".join(rows)
-
-
-@dataclass(frozen=True)
-class AccountProps:
-    """What a ``MysqlPlusAccount`` is given; see ``DOCS`` for each prop."""
-
-    cluster_id: str
-    zone: str
-    user: str
-    password: str | None = None
-    password_env: str | None = None
-    host: str | Sequence[str] = ALL_HOSTS
-    database: str = ALL_DATABASES
-    privilege: Privilege | str = Privilege.STANDARD
-    ssl: bool = False
-    password_version: int = 1
-    endpoint: str | None = None
-    allow_insecure_http: bool = False
-    timeout_seconds: int | float = 600
-    keep_on_destroy: bool = False
-    replace_existing: bool = False
-    restart_proxies: bool = False
-    bridge_command: Sequence[str] | None = None
+    def __init__(self, **given: Any) -> None:
+        unknown = sorted(set(given) - set(PROP_NAMES))
+        missing = [f.name for f in FIELDS if f.default is REQUIRED and f.name not in given]
+        if unknown or missing:
+            raise TypeError(f"AccountProps: unknown props {unknown}, missing props {missing}")
+        object.__setattr__(self, "values", {f.name: given.get(f.name, f.default) for f in FIELDS})
 
     def validate(self, path: str) -> Account:
         """Check every literal (tokens are left for the bridge) and normalize; raises MysqlPlusAccountError."""
         try:
-            return self._checked(path)
+            return self._account(path)
         except AccountRuleError as err:
             raise MysqlPlusAccountError(f"{path}: {err}") from None
         except _Refused as err:
             raise MysqlPlusAccountError(f"{path}: {err}") from None
 
-    def _checked(self, path: str) -> Account:
+    def _account(self, path: str) -> Account:
+        """The checks in the order of their messages; the props without a check of their own pass as given."""
         user, cluster = _literal(check_user, self.user), _literal(check_cluster_id, self.cluster_id)
         if not unresolved(self.zone) and not (isinstance(self.zone, str) and self.zone == check_zone(self.zone)):
             raise _Refused(f"zone: received {shown(self.zone)}; expected a lower-case zone such as sh1a or pek3a")
@@ -122,15 +95,11 @@ class AccountProps:
             self._check_endpoint(self.endpoint)
         literal_cluster, literal_user = not unresolved(cluster), not unresolved(user)
         key = f"{cluster}/{user}" if literal_cluster and literal_user else path
-        return Account(
-            path=path, key=key, cluster_id=cluster, zone=self.zone, user=user, host=_host(self.host),
-            database=database, privilege=privilege, ssl=ssl, password_version=self.password_version,
-            password=self.password, password_env=self.password_env or "", endpoint=self.endpoint or "",
-            allow_insecure_http=self.allow_insecure_http, timeout=str(self.timeout_seconds),
-            keep_on_destroy=self.keep_on_destroy, replace_existing=self.replace_existing,
-            restart_proxies=self.restart_proxies,
-            bridge_command=tuple(self.bridge_command) if self.bridge_command else None,
-        )  # fmt: skip
+        checked = {"cluster_id": cluster, "user": user, "host": _host(self.host), "database": database,
+                   "privilege": privilege, "ssl": ssl, "password_env": self.password_env or "",
+                   "endpoint": self.endpoint or "", "timeout_seconds": str(self.timeout_seconds),
+                   "bridge_command": tuple(self.bridge_command) if self.bridge_command else None}  # fmt: skip
+        return Account(path, key, {**self.values, **checked})
 
     def _check_password(self) -> None:
         if self.password is None and self.password_env is None:
@@ -154,9 +123,9 @@ class AccountProps:
         number = isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
         if not number or not math.isfinite(timeout) or timeout <= 0:
             raise _Refused(f"timeout_seconds: received {shown(timeout)}; expected a positive number")
-        for name in ("allow_insecure_http", "keep_on_destroy", "replace_existing", "restart_proxies"):
-            if not isinstance(getattr(self, name), bool):
-                raise _Refused(f"{name}: received {shown(getattr(self, name))}; expected True or False")
+        for name in FLAGS:
+            if not isinstance(self.values[name], bool):
+                raise _Refused(f"{name}: received {shown(self.values[name])}; expected True or False")
 
     def _check_endpoint(self, endpoint: object) -> None:
         """The bridge's own parser and plain-http rule, on a literal (a token is the bridge's to check)."""
@@ -171,32 +140,17 @@ class AccountProps:
 
 
 @dataclass(frozen=True)
-class Account:
-    """One validated account: normalized literals, or tokens for Terraform and the bridge to resolve."""
+class Account(_ByName):
+    """One validated account: each prop by name, a normalized literal or a token for Terraform and the bridge."""
 
     path: str
     key: str  # cluster/user when both are literals (a rename changes nothing), else the construct path
-    cluster_id: str
-    zone: str
-    user: str
-    host: str
-    database: str
-    privilege: Privilege
-    ssl: str  # YES or NO
-    password_version: int
-    password: str | None  # a token, never a literal
-    password_env: str
-    endpoint: str
-    allow_insecure_http: bool
-    timeout: str
-    keep_on_destroy: bool
-    replace_existing: bool
-    restart_proxies: bool
-    bridge_command: tuple[str, ...] | None
+    values: Mapping[str, Any]  # as given, but: host ;-joined, privilege a Privilege, ssl YES or NO,
+    # timeout_seconds a string, password_env and endpoint "" when not given, bridge_command a tuple or None
 
     def literal(self, name: str) -> str | None:
-        """A field's value when known at synth, else None."""
-        value = getattr(self, name)
+        """A prop's value when known at synth, else None."""
+        value = self.values[name]
         return None if unresolved(value) or value == "" else str(value)
 
 
@@ -228,6 +182,3 @@ def _parsed(endpoint: object) -> Endpoint | None:
         return Endpoint.parse(endpoint) if isinstance(endpoint, str) else None
     except ValueError:
         return None
-
-
-PROP_NAMES = tuple(f.name for f in fields(AccountProps))

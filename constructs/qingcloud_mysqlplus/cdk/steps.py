@@ -1,0 +1,89 @@
+"""What the blocks hold for each account, from the props table: A's input, M's map, and the steps reading them.
+
+A (``qingcloud_mysqlplus_accounts``) keeps the props whose change replaces
+the account and those its destroy step reads (a destroy step may read only
+``self.input``); M (``qingcloud_mysqlplus_made``) keeps, for its add step,
+each prop exactly as the bridge reads it from the environment.  The password
+is in neither: the add step reads it from the stack's ephemeral passwords.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import Any
+
+from ..bridge import contract
+from ..bridge.fields import ADD, DELETE, FIELDS, Field, field
+from .names import PASSWORDS_ID
+from .props import Account
+
+DECLARED = tuple(f for f in FIELDS if f.replaces or DELETE in f.commands)  # A's input
+TRIGGERS = [f"${{each.value.{f.input_key}}}" for f in FIELDS if f.replaces]  # A's triggers_replace
+ADDED = tuple(f for f in FIELDS if ADD in f.commands and not f.secret)  # M's map
+ADD_ENV = {f.env: f.step_key for f in ADDED}  # environment variable of the add step -> its key in M's map
+DELETED = tuple(f for f in FIELDS if DELETE in f.commands)  # what the destroy step reads from A's input
+DEL_ENV = {f.env: f.input_key for f in DELETED}  # environment variable of the destroy step -> its key in A's input
+REPLACE = field("replace_existing")  # what the add of an account changed behind Terraform's back turns on
+
+
+def declared_input(a: Account) -> dict[str, Any]:
+    """A's input for one account (its construct path too, for people reading the state)."""
+    return {f.input_key: _plain(a[f.name]) for f in DECLARED} | {"construct": a.path}
+
+
+def made_value(a: Account, restore: bool = False) -> dict[str, str]:
+    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``.  ``restore``: the
+    account was changed behind Terraform's back, so its add replaces what is there."""
+    value = {f.step_key: _as_read(f, a[f.name]) for f in ADDED}
+    if restore:
+        value[REPLACE.step_key] = contract.flag_word(True)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """A normalized prop as A's input holds it: an enum by its value, anything else as it is."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def _as_read(f: Field, value: Any) -> Any:
+    """A normalized prop as the bridge reads it from the environment: a boolean as a flag word
+    (ssl is YES or NO by then), an enum by its value, anything else (a string or a token) as it is."""
+    if f.boolean:
+        return contract.flag_word(value == "YES" if isinstance(value, str) else bool(value))
+    return _plain(value)
+
+
+def destroy_step(interpreter: list[str]) -> dict[str, Any]:
+    """``del-user`` from ``self.input`` only: a destroy step may reference nothing else."""
+    env = {f.env: _from_input(f) for f in DELETED}
+    return {"local-exec": {"when": "destroy", "interpreter": interpreter, "command": "del-user", "environment": env}}
+
+
+def _from_input(f: Field) -> str:
+    """The destroy step's value of a prop, from A's stored input (a boolean as a flag word)."""
+    stored = f"self.input.{f.input_key}"
+    if f.added_later:  # an instance made by an earlier version has no such field in its stored input
+        stored = f"try({stored}, {json.dumps(f.default)})"
+    return _flag_word(stored) if f.boolean else f"${{{stored}}}"
+
+
+def _flag_word(condition: str) -> str:
+    """A boolean Terraform expression, written into the environment as the bridge reads a flag."""
+    return f'${{{condition} ? "{contract.flag_word(True)}" : "{contract.flag_word(False)}"}}'
+
+
+def add_steps(interpreter: list[str]) -> list[dict[str, Any]]:
+    """``add-user`` (with the password) records its result; ``replay`` (without) prints it and fails for it.
+
+    Terraform hides all output of a step whose configuration holds an
+    ephemeral value, so the add step never fails by itself; the replay step
+    shows the result and taints M when the add failed.
+    """
+    status = contract.status_file("${self.id}")
+    env = {name: f"${{each.value.{key}}}" for name, key in ADD_ENV.items()}
+    env[contract.PASSWORD] = f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'
+    env[contract.STATUS_FILE] = status
+    add = {"interpreter": interpreter, "command": "add-user", "environment": env, "on_failure": "continue"}
+    replay = {"interpreter": interpreter, "command": "replay", "environment": {contract.STATUS_FILE: status}}
+    return [{"local-exec": add}, {"local-exec": replay}]
