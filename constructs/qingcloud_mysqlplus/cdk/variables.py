@@ -198,7 +198,7 @@ def _name(place: _Place, scope: Construct, id: str) -> str:
     return ""  # cdktf cannot name it either
 
 
-def _checked(name: str, id: str, path: str) -> str:
+def _accepted_variable_name(name: str, id: str, path: str) -> str:
     """A name Terraform accepts for a variable, else a one-line refusal naming the id."""
     if not TERRAFORM_NAME.fullmatch(name) or name in RESERVED:
         raise MysqlPlusAccountError(
@@ -237,11 +237,11 @@ def ephemeral_password(scope: Construct, id: str, *, description: str | None = N
     declared = Declared(path, id, description or DESCRIPTION)
     if _hcl_output():  # as before: a TerraformVariable each
         variable = declared.variable(scope)
-        name = _checked(str(variable.friendly_unique_id), id, path)
+        name = _accepted_variable_name(str(variable.friendly_unique_id), id, path)
         place.variables.declare(name, replace(declared, element=variable))
         token = known_token(variable.string_value)
     else:
-        name = _checked(_name(place, scope, id), id, path)
+        name = _accepted_variable_name(_name(place, scope, id), id, path)
         place.variables.declare(name, declared)
         token = known_token(_reference(name))
     _NAMES[token] = name
