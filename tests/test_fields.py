@@ -14,8 +14,8 @@ from qingcloud_mysqlplus import MysqlPlusAccount
 from qingcloud_mysqlplus.bridge import contract
 from qingcloud_mysqlplus.bridge.fields import ADD, BOTH, DELETE, FIELDS, REQUIRED, docs_table, field
 from qingcloud_mysqlplus.bridge.options import build_parser, parse_request
-from qingcloud_mysqlplus.cdk.steps import ADD_ENV, DEL_ENV
 from qingcloud_mysqlplus.cdk.props import DOCS, PROP_NAMES, REPLACES
+from qingcloud_mysqlplus.cdk.steps import ADD_ENV, DEL_ENV
 
 
 def test_docs_table_is_the_props_table() -> None:

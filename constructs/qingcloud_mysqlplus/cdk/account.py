@@ -47,12 +47,12 @@ def bridge_interpreter() -> list[str]:
 class MysqlPlusAccount(Construct):
     """One QingCloud MySQL Plus database account, created by ``add_user`` and deleted by ``del_user``.
 
-    Props are keyword only, declared in :mod:`..bridge.fields` (listed below;
-    a test holds these keyword arguments to that table).  A change to a prop
-    that "replaces" replaces the account (delete, then add): there is no API
-    to modify one.  Attributes ``user``, ``host``,
-    ``database`` and ``cluster_id`` are references that resolve only once
-    the account is confirmed made, so a resource using them waits for it.
+    Props are keyword only, declared in ``qingcloud_mysqlplus.bridge.fields``
+    (listed below; a test holds these keyword arguments to that table).  A
+    change to a prop that "replaces" replaces the account (delete, then add):
+    there is no API to modify one.  Attributes ``user``, ``host``,
+    ``database`` and ``cluster_id`` are references that resolve only once the
+    account is confirmed made, so a resource using them waits for it.
     """
 
     def __init__(
