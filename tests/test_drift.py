@@ -55,6 +55,13 @@ def test_a_password_counts_only_where_both_sides_are_readable() -> None:
     assert drift(wanted("Other@Passw0rd"), made(passwd="******")) == ""  # masked by QingCloud: proves nothing
 
 
+def test_a_declaration_changed_since_the_state_is_no_drift_terraform_replaces_it() -> None:
+    deployed = {"host": "%", "database": "*", "privilege": "StandardAccount", "ssl": "NO"}
+    changed = wanted(declared={**DECLARED, "host": "127.0.0.1"})
+    assert drift(changed, made(), deployed) == ""  # the new host is Terraform's change to make, not drift
+    assert drift(wanted(), made(host="10.9.9.9"), deployed) == "job j-drift0001 made it with another host"
+
+
 def test_tokens_and_unknowns_are_never_drift() -> None:
     assert drift(wanted(declared=None), made(host="10.9.9.9")) == ""  # a prop that is a token at synth
     assert drift(wanted(), Verdict(None, "unknown")) == ""
