@@ -9,21 +9,13 @@ from __future__ import annotations
 
 import subprocess
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from e2e_project import Project, can_log_in, e2e_project, password_for, scan, server_hosts
+from e2e_project import Project, can_log_in, password_for, scan, server_hosts
 from helpers import MariaDB, Sim
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb]
-
-
-@pytest.fixture
-def project(tmp_path: Path, mariadb: MariaDB) -> Iterator[Project]:
-    with e2e_project(tmp_path, mariadb) as made:
-        yield made
 
 
 def jobs_for(sim: Sim, user: str) -> list[str]:

@@ -19,15 +19,11 @@ from cdktf import Fn, TerraformLocal, TerraformStack, TerraformVariable
 from constructs import Construct
 
 from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password
-from qingcloud_mysqlplus.cdk import lookups
 from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
 from qingcloud_mysqlplus.cdk.names import PASSWORDS_ID
 from qingcloud_mysqlplus.cdk.variables import DESCRIPTION, unique_id
 
-
-@pytest.fixture(autouse=True)
-def no_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(lookups.LOOKUPS_ENV, "0")
+pytestmark = pytest.mark.usefixtures("no_lookups")
 
 
 def new_stack(id: str = "test") -> TerraformStack:
