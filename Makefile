@@ -65,7 +65,7 @@ lint: setup
 	$(VENV)/bin/lint-imports --no-cache
 
 bench: setup
-	$(PY) bench/run.py
+	$(PY) -m bench
 
 # The reliability matrix alone (also part of make test); prints its table at the end.
 reliability: setup mariadb

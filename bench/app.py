@@ -1,14 +1,15 @@
 """The benchmark's CDKTF app, and an in-process synth probe.
 
-As a cdktf app (``"app": "python bench/app.py"`` in cdktf.json) it reads the
-JSON file named by ``BENCH_SPEC``::
+As a cdktf app (copied into each project as its main.py by
+:mod:`bench.projects`) it reads the JSON file named by ``BENCH_SPEC``::
 
-    {"cluster": "cl-...", "zone": "sh1a", "plain": false,
+    {"clusters": ["cl-..."], "zone": "sh1a", "plain": false,
      "stacks": [{"name": "bench", "accounts": 20, "prefix": "u"}]}
 
 Each stack holds ``accounts`` MysqlPlusAccounts (users ``<prefix><j>``, or
-``<prefix><i>_<j>`` when there are several stacks), each with the ephemeral
-password variable ``pw_<user>``.  ``"plain": true`` makes each stack one plain
+``<prefix><i>_<j>`` when there are several stacks), account ``j`` on cluster
+``clusters[j % len(clusters)]``, each with the ephemeral password variable
+``pw_<user>``.  ``"plain": true`` makes each stack one plain
 ``terraform_data`` instead (the floor: cdktf and Terraform without our
 construct).
 
@@ -34,6 +35,15 @@ def user_name(prefix: str, stack_index: int, account_index: int, stacks: int) ->
     return f"{prefix}{account_index}" if stacks == 1 else f"{prefix}{stack_index}_{account_index}"
 
 
+def users_of(spec: dict[str, Any]) -> list[str]:
+    """Every account's user, in the order ``build`` declares them (none in a plain spec)."""
+    if spec.get("plain"):
+        return []
+    stacks = spec["stacks"]
+    return [user_name(item.get("prefix", "u"), i, j, len(stacks)) for i, item in enumerate(stacks)
+            for j in range(int(item["accounts"]))]  # fmt: skip
+
+
 def build(spec: dict[str, Any], outdir: str | None = None) -> Any:
     """The app of ``spec``, constructed (not synthesized)."""
     import cdktf
@@ -47,10 +57,11 @@ def build(spec: dict[str, Any], outdir: str | None = None) -> Any:
             continue
         from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password
 
+        clusters = spec["clusters"]
         for j in range(int(item["accounts"])):
             user = user_name(item.get("prefix", "u"), i, j, len(stacks))
-            MysqlPlusAccount(stack, f"acct-{user}", cluster_id=spec["cluster"], zone=spec["zone"], user=user,
-                             password=ephemeral_password(stack, f"pw_{user}"))  # fmt: skip
+            MysqlPlusAccount(stack, f"acct-{user}", cluster_id=clusters[j % len(clusters)], zone=spec["zone"],
+                             user=user, password=ephemeral_password(stack, f"pw_{user}"))  # fmt: skip
     return app
 
 
@@ -63,7 +74,7 @@ def probe(cases_file: str) -> dict[str, Any]:
     result: dict[str, Any] = {"import_s": time.perf_counter() - started, "cases": {}}
     base = json.loads(Path(cases_file).read_text())
     for case in base["cases"]:
-        spec = {"cluster": base["cluster"], "zone": base["zone"], "stacks": case["stacks"]}
+        spec = {"clusters": base["clusters"], "zone": base["zone"], "stacks": case["stacks"]}
         with tempfile.TemporaryDirectory(prefix="bench-synth-") as outdir:
             try:
                 t0 = time.perf_counter()

@@ -1,7 +1,7 @@
 """Deploy time against the number of accounts: our construct, the ideal (N x job time), the SDK loop.
 
-``run.py`` calls :func:`draw`; ``python bench/plot.py RESULTS.json [OUT.png]`` redraws from the
-JSON that ``run.py --json`` wrote.
+The benchmark (``python -m bench``) calls :func:`draw`; ``python bench/plot.py RESULTS.json [OUT.png]``
+redraws from the JSON that ``python -m bench --json`` wrote.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ Backend = Literal["local", "pg"]
 STACK = "e2e"
 CHECKOUT_FILES = ("main.py", "cdktf.json", "spec.json")  # what a fresh clone of the app's repository holds
 APPROVED = ("deploy", "destroy")  # the commands that take --auto-approve
+E2E_APP = ROOT / "tests" / "e2e_app" / "main.py"
 
 
 class Project:
@@ -55,13 +56,15 @@ class Project:
         backend: Backend = "local",
         pg_conn_str: str | None = None,
         env: dict[str, str] | None = None,
+        app: Path = E2E_APP,
     ) -> None:
+        """``app``: the cdktf app copied in as main.py (the end-to-end tests' own, or the benchmark's)."""
         if backend == "pg" and not pg_conn_str:
             raise ValueError("the pg backend needs pg_conn_str")
         self.dir, self.sim = directory, sim
         self.framework, self.backend, self.pg_conn_str = framework, backend, pg_conn_str
         directory.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "tests" / "e2e_app" / "main.py", directory / "main.py")
+        shutil.copy(app, directory / "main.py")
         (directory / "cdktf.json").write_text(json.dumps({
             "language": "python", "app": f"{sys.executable} main.py", "projectId": "e2e-test",
             "sendCrashReports": "false", "terraformProviders": [], "terraformModules": [],

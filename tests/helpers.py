@@ -62,6 +62,14 @@ class Sim:
     def proxies(self, cluster: str = CLUSTER) -> dict[str, list[str]]:
         return self.control.proxies()[cluster]
 
+    def console(self, user: str, *, cluster: str = CLUSTER, **fields: Any) -> dict[str, Any]:
+        """An account job made in the console (SimControl.console); RunClusterCustomService's answer."""
+        return self.control.console(cluster, user, **fields)
+
+    def background(self, count: int, users: list[str], *, cluster: str = CLUSTER, **fields: Any) -> dict[str, Any]:
+        """``count`` finished jobs of the test key on other clusters of the app (SimControl.background)."""
+        return self.control.background(count, users, cluster=cluster, **fields)
+
     def api(
         self, action: str, *, key: str = ACCESS_KEY, secret: str = SECRET_KEY, verb: str = "GET", **params: Any
     ) -> dict[str, Any]:

@@ -30,7 +30,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Sim, subprocess.Popen[str]]]:
     env = {**os.environ, "QINGCLOUD_ACCESS_KEY": ACCESS_KEY, "QINGCLOUD_SECRET_KEY": SECRET_KEY}
     args = ["--port", "0", "--cluster", f"{CLUSTER}@{ZONE}", "--job-seconds", "0.1", "--url-file", str(url_file),
             "--fault", "denied,on=DescribeClusters", "--directive", "masked", "--proxies", "1",
-            "--options", '{"busy_language": "zh", "proxies": 3}']  # fmt: skip
+            "--cluster-jobs-form", "sdk",
+            "--options", '{"busy_language": "zh", "proxies": 3, "auto_backup_seconds": 0.2}']  # fmt: skip
     process = subprocess.Popen([sys.executable, "-m", "qingcloud_mysqlplus.sim", *args], env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     try:
@@ -52,16 +53,23 @@ def test_help_names_every_command_and_option_flag() -> None:
     serve = sim_cli("serve", "--help").stdout
     for flag in ("--port", "--cluster", "--job-seconds", "--mysql-dsn", "--fault", "--ssl-enabled", "--url-file",
                  "--busy-language", "--directive", "--cluster-jobs-scope", "--job-retention", "--add-existing",
-                 "--del-missing", "--proxies", "--restart-seconds", "--options"):  # fmt: skip
+                 "--del-missing", "--proxies", "--restart-seconds", "--job-jitter", "--cluster-jobs-form",
+                 "--auto-backup-seconds", "--options"):  # fmt: skip
         assert flag in serve
+    assert "{documented,sdk}" in serve and "(default documented)" in " ".join(serve.split())
     refused = sim_cli("--directive", "shown", check=False)
     assert refused.returncode == 2 and "invalid choice: 'shown'" in refused.stderr
+    negative = sim_cli("--auto-backup-seconds", "-1", check=False)
+    assert negative.returncode == 2 and "auto_backup_seconds: received -1.0; expected 0 or more" in negative.stderr
+    assert "busy_race" in sim_cli("fault", "--help").stdout
 
 
 def test_serve_and_steer_it(served: tuple[Sim, subprocess.Popen[str]]) -> None:
     sim, process = served
     options = sim.control.options()
     assert (options["directive"], options["proxies"], options["busy_language"]) == ("masked", 1, "zh")  # flag wins
+    assert (options["cluster_jobs_form"], options["auto_backup_seconds"]) == ("sdk", 0.2)
+    assert sim.api("DescribeClusterJobs", zone=ZONE, cluster=CLUSTER)["total_count"] == 0  # the SDK's form
     assert sim.api("DescribeClusters", zone=ZONE)["ret_code"] == 1400  # the --fault
     params = {"database": "*", "passwd": CANARY_PASSWORD, "ssl": "NO", "host": "%", "user": "cli_user",
               "priv": "StandardAccount"}  # fmt: skip

@@ -3,67 +3,33 @@
 from __future__ import annotations
 
 import json
-import re
 import time
-from typing import Any
 
 import pytest
 import requests
 
-from helpers import ACCESS_KEY, CANARY_PASSWORD, CLUSTER, OTHER_CLUSTER, SECRET_KEY, ZONE, MariaDB, Sim, running_sim
+from helpers import ACCESS_KEY, CLUSTER, OTHER_CLUSTER, SECRET_KEY, ZONE, MariaDB, Sim, running_sim
 from qingcloud_mysqlplus.sim import Fault, SimControlError, SimOptions
-from qingcloud_mysqlplus.sim.api import owner_of
 from qingcloud_mysqlplus.sim.engine import FOREIGN_OWNER
+from qingcloud_mysqlplus.sim.model import APP_ID
+from sim_calls import (
+    JOB_KEYS,
+    OTHER_KEY,
+    OTHER_SECRET,
+    OWNER,
+    TIME,
+    UPDATING,
+    add,
+    delete,
+    directive,
+    finished,
+    idle,
+    job,
+    transition,
+)
 
-JOB_KEYS = {"job_id", "job_action", "status", "create_time", "status_time", "owner", "resource_ids", "directive",
-            "error_codes"}  # fmt: skip
-TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-OWNER = owner_of(ACCESS_KEY)
-OTHER_KEY, OTHER_SECRET = "QYOTHERKEY", "other-secret"
-UPDATING = f"PermissionDenied, resource [{CLUSTER}] is [updating], please try later"
 UPDATING_ZH = f"PermissionDenied, 资源 [{CLUSTER}] 正在 [updating] 中，请稍候再试"
 DENIED = f"PermissionDenied, you do not have permission to access resource [{CLUSTER}]"
-
-
-def add_params(user: str, host: str = "%", priv: str = "StandardAccount") -> str:
-    return json.dumps({"database": "*", "passwd": CANARY_PASSWORD, "ssl": "NO", "host": host, "user": user,
-                       "priv": priv})  # fmt: skip
-
-
-def run(sim: Sim, service: str, service_params: str, cluster: str = CLUSTER, **kw: Any) -> dict[str, Any]:
-    role = kw.pop("role", "maininstance")
-    return sim.api("RunClusterCustomService", cluster=cluster, role=role, service=service,
-                   service_params=service_params, **kw)  # fmt: skip
-
-
-def add(sim: Sim, user: str, host: str = "%", **kw: Any) -> dict[str, Any]:
-    return run(sim, "add_user", add_params(user, host), **kw)
-
-
-def delete(sim: Sim, user: str, host: str = "%", **kw: Any) -> dict[str, Any]:
-    return run(sim, "del_user", json.dumps({"host": host, "user": user}), **kw)
-
-
-def job(sim: Sim, job_id: str, **kw: Any) -> dict[str, Any]:
-    answer = sim.api("DescribeJobs", jobs=[job_id], **kw)
-    assert answer["total_count"] == 1, answer
-    return dict(answer["job_set"][0])
-
-
-def finished(sim: Sim, answer: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    """Poll an accepted job to its end; its final record."""
-    assert answer["ret_code"] == 0, answer
-    deadline = time.monotonic() + 5
-    while (record := job(sim, answer["job_id"], **kw))["status"] in ("pending", "working"):
-        assert time.monotonic() < deadline, record
-        time.sleep(0.02)
-    return record
-
-
-def transition(sim: Sim, cluster: str = CLUSTER) -> str:
-    answer = sim.api("DescribeClusters", clusters=[cluster])
-    assert answer["total_count"] == 1, answer
-    return str(answer["cluster_set"][0]["transition_status"])
 
 
 @pytest.mark.parametrize(("language", "message"), [("en", UPDATING), ("zh", UPDATING_ZH)], ids=["en", "zh"])
@@ -89,9 +55,9 @@ def test_describe_clusters_lists_the_callers_zone_only() -> None:
         assert listed["total_count"] == 1
         (record,) = listed["cluster_set"]
         assert set(record) == {"cluster_id", "status", "transition_status", "status_time", "create_time", "owner",
-                               "node_count"}  # fmt: skip
+                               "app_id", "node_count"}  # fmt: skip
         assert (record["cluster_id"], record["status"], record["transition_status"]) == (CLUSTER, "active", "")
-        assert (record["owner"], record["node_count"]) == (OWNER, 2)
+        assert (record["owner"], record["app_id"], record["node_count"]) == (OWNER, APP_ID, 2)
         assert TIME.fullmatch(record["create_time"]) and TIME.fullmatch(record["status_time"])
         for absent in (["cl-far0001"], ["cl-nosuch01"]):
             assert sim.api("DescribeClusters", clusters=absent)["total_count"] == 0
@@ -115,67 +81,23 @@ def test_busy_is_another_actors_job_on_the_cluster() -> None:
     with running_sim(job_seconds=0.1, faults=[Fault("busy", seconds=0.4)]) as sim:
         assert add(sim, "u1") == {"ret_code": 1400, "message": UPDATING}
         assert transition(sim) == "updating"
-        assert sim.api("DescribeClusterJobs", cluster=CLUSTER)["total_count"] == 0  # not the caller's job
+        assert sim.api("DescribeClusterJobs", app=APP_ID)["total_count"] == 0  # not the caller's job
         sim.set_options(cluster_jobs_scope="all")
-        (foreign,) = sim.api("DescribeClusterJobs", cluster=CLUSTER)["job_set"]
+        (foreign,) = sim.api("DescribeClusterJobs", app=APP_ID)["job_set"]
         assert foreign["owner"] == FOREIGN_OWNER and foreign["status"] in ("pending", "working")
         main_node = sim.api("DescribeClusterNodes", cluster=CLUSTER)["node_set"][0]["node_id"]
-        directive = json.loads(foreign["directive"])
-        assert (directive["service"], json.loads(directive["service_params"])) == (
-            "restart_node",
-            {"node_id": main_node},
-        )
+        shown = directive(foreign)
+        assert (shown["service"], json.loads(shown["service_params"])) == ("restart_node", {"node_id": main_node})
+        assert (shown["sender"]["user_id"], shown["sender"]["channel"], shown["resource_ids"]) == (
+            FOREIGN_OWNER, "api", [CLUSTER])  # fmt: skip
         assert sim.api("DescribeJobs")["total_count"] == 0
-        deadline = time.monotonic() + 3
-        while transition(sim) == "updating":
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        idle(sim)
         assert finished(sim, add(sim, "u1"))["status"] == "successful"
         assert sim.struck() == {"busy": 1} and sim.stats()["busy_refusals"] == 1
         assert [(j["service"], j["owner"]) for j in sim.jobs()] == [
             ("restart_node", FOREIGN_OWNER),
             ("add_user", OWNER),
         ]
-
-
-def test_a_job_record_has_exactly_the_documented_fields() -> None:
-    with running_sim(job_seconds=0.6) as sim:  # pending for 0.2 s, then working for 0.4 s
-        sent = add_params("u1")
-        answer = run(sim, "add_user", sent, verb="POST")
-        assert set(answer) == {"action", "job_id", "service", "role", "cluster_id", "ret_code"}
-        assert re.fullmatch(r"j-[a-z0-9]{11}", answer["job_id"])
-        seen = [job(sim, answer["job_id"])["status"]]
-        while seen[-1] in ("pending", "working"):
-            time.sleep(0.02)
-            if (status := job(sim, answer["job_id"])["status"]) != seen[-1]:
-                seen.append(status)
-        assert seen == ["pending", "working", "successful"]
-        record = job(sim, answer["job_id"])
-        assert set(record) == JOB_KEYS
-        assert (record["job_action"], record["owner"], record["resource_ids"]) == (
-            "RunClusterCustomService",
-            OWNER,
-            CLUSTER,
-        )
-        assert TIME.fullmatch(record["create_time"]) and TIME.fullmatch(record["status_time"])
-        assert record["error_codes"] == ""
-        assert json.loads(record["directive"]) == {"action": "RunClusterCustomService", "cluster": CLUSTER,
-                                                   "role": "maininstance", "service": "add_user",
-                                                   "service_params": sent, "zone": ZONE}  # fmt: skip
-        assert json.loads(json.loads(record["directive"])["service_params"])["passwd"] == CANARY_PASSWORD
-        assert set(sim.jobs()[0]) == {"job_id", "cluster", "service", "user", "owner", "status", "started", "finished"}
-
-
-@pytest.mark.parametrize("mode", ["masked", "none"])
-def test_directive_masked_or_none(mode: str) -> None:
-    with running_sim(job_seconds=0.1, options=SimOptions(directive=mode)) as sim:
-        record = finished(sim, add(sim, "u1"))
-        assert CANARY_PASSWORD not in json.dumps(record)
-        if mode == "none":
-            assert record["directive"] == ""
-        else:
-            shown = json.loads(json.loads(record["directive"])["service_params"])
-            assert shown == {**json.loads(add_params("u1")), "passwd": "******"}
 
 
 @pytest.mark.parametrize(("kind", "status"), [("job_fail", "failed"), ("job_done_with_failure", "done with failure")])
@@ -206,34 +128,6 @@ def test_describe_jobs_lists_the_callers_jobs_newest_first() -> None:
             assert sim.api("DescribeJobs", **bad)["ret_code"] == 1100
 
 
-@pytest.mark.parametrize("scope", ["caller", "all"])
-def test_describe_cluster_jobs_scope(scope: str) -> None:
-    credentials = {ACCESS_KEY: SECRET_KEY, OTHER_KEY: OTHER_SECRET}
-    with running_sim(job_seconds=0.05, credentials=credentials, options=SimOptions(cluster_jobs_scope=scope)) as sim:
-        mine = finished(sim, add(sim, "u1"))["job_id"]
-        theirs = finished(sim, add(sim, "x1", key=OTHER_KEY, secret=OTHER_SECRET), key=OTHER_KEY, secret=OTHER_SECRET)
-        finished(sim, add(sim, "u2", cluster=OTHER_CLUSTER))
-        listed = sim.api("DescribeClusterJobs", cluster=CLUSTER)
-        expected = [theirs["job_id"], mine] if scope == "all" else [mine]
-        assert (listed["action"], listed["total_count"]) == ("DescribeClusterJobsResponse", len(expected))
-        assert [j["job_id"] for j in listed["job_set"]] == expected
-        for record in listed["job_set"]:
-            assert set(record) == JOB_KEYS | {"resources", "extras"}
-            assert (record["resources"], record["extras"]) == ({"clusters": [CLUSTER]}, "")
-        assert sim.api("DescribeClusterJobs", cluster="cl-nosuch01")["ret_code"] == 2100
-        assert sim.api("DescribeClusterJobs")["ret_code"] == 1100
-
-
-def test_job_retention_caps_every_listing() -> None:
-    with running_sim(job_seconds=0.05, options=SimOptions(job_retention=2)) as sim:
-        ids = [finished(sim, add(sim, f"u{i}"))["job_id"] for i in range(3)]
-        for action, params in (("DescribeJobs", {}), ("DescribeClusterJobs", {"cluster": CLUSTER})):
-            listed = sim.api(action, **params)
-            assert listed["total_count"] == 2
-            assert [j["job_id"] for j in listed["job_set"]] == [ids[2], ids[1]]
-        assert job(sim, ids[0])["status"] == "successful"  # a lookup by id is not a listing
-
-
 def test_add_existing_user_fails_as_a_job_by_default(sim: Sim) -> None:
     finished(sim, add(sim, "u1"))
     record = finished(sim, add(sim, "u1", host="10.0.0.5"))  # names are unique per cluster, whatever the host
@@ -260,33 +154,6 @@ def test_del_missing(mode: str, status: str, codes: str) -> None:
             assert (record["status"], record["error_codes"]) == (status, codes)
         assert finished(sim, delete(sim, "u1", "10.0.0.5;10.0.0.7"))["status"] == "successful"
         assert sim.accounts()["u1"]["hosts"] == ["10.0.0.6"]
-
-
-def test_proxy_nodes_know_the_accounts_of_their_last_restart() -> None:
-    with running_sim(job_seconds=0.5, options=SimOptions(proxies=2, restart_seconds=0.05)) as sim:
-        nodes = sim.api("DescribeClusterNodes", cluster=CLUSTER)
-        assert (nodes["action"], nodes["total_count"]) == ("DescribeClusterNodesResponse", 3)
-        assert [n["role"] for n in nodes["node_set"]] == ["maininstance", "proxy", "proxy"]
-        for node in nodes["node_set"]:
-            assert set(node) == {"node_id", "cluster_id", "role", "status", "transition_status", "private_ip"}
-            assert re.fullmatch(r"cln-[a-z0-9]{8}", node["node_id"])
-            assert (node["cluster_id"], node["status"], node["transition_status"]) == (CLUSTER, "active", "")
-        first, second = (
-            n["node_id"] for n in sim.api("DescribeClusterNodes", cluster=CLUSTER, role="proxy")["node_set"]
-        )
-        assert sim.proxies() == {first: [], second: []}
-        finished(sim, add(sim, "u1"))
-        assert sim.proxies() == {first: [], second: []}
-        restart = json.dumps({"node_id": first})
-        assert finished(sim, run(sim, "restart_node", restart, role="proxy"))["status"] == "successful"
-        assert sim.proxies() == {first: ["u1"], second: []}
-        started, ended = sim.stats()["job_spans"][CLUSTER][-1]
-        assert 0.05 <= ended - started < 0.45  # restart_seconds, not job_seconds
-        assert run(sim, "restart_node", restart, role="maininstance")["ret_code"] == 1100
-        assert run(sim, "restart_node", json.dumps({"node_id": "cln-nosuch01"}), role="proxy")["ret_code"] == 1100
-        assert run(sim, "restart_node", "{}", role="proxy")["ret_code"] == 1100
-        sim.set_options(proxies=3)
-        assert sim.api("DescribeClusterNodes", cluster=CLUSTER, role="proxy")["total_count"] == 3
 
 
 def test_job_jitter_spreads_job_times_around_the_job_seconds() -> None:
@@ -343,8 +210,10 @@ def test_hung_job_released_by_clear(sim: Sim) -> None:
 
 def test_options_and_faults_endpoints(sim: Sim) -> None:
     assert sim.control.options() == {"busy_language": "en", "directive": "clear", "cluster_jobs_scope": "caller",
-                                      "job_retention": None, "add_existing": "job_fails", "del_missing": "job_fails",
-                                      "proxies": 0, "restart_seconds": None, "job_jitter": 0.0}  # fmt: skip
+                                      "cluster_jobs_form": "documented", "job_retention": None,
+                                      "add_existing": "job_fails", "del_missing": "job_fails", "proxies": 0,
+                                      "restart_seconds": None, "job_jitter": 0.0,
+                                      "auto_backup_seconds": None}  # fmt: skip
     assert sim.set_options(job_retention="5", directive="masked")["job_retention"] == 5
     with pytest.raises(SimControlError, match="directive: received 'shown'"):
         sim.set_options(directive="shown")

@@ -11,6 +11,7 @@ from qingcloud.misc.utils import wait_job
 
 from helpers import ACCESS_KEY, CANARY_PASSWORD, CLUSTER, SECRET_KEY, ZONE, Sim
 from qingcloud_mysqlplus.qingcloud.signing import sign
+from qingcloud_mysqlplus.sim.model import APP_ID
 
 
 def connect(sim: Sim, secret: str = SECRET_KEY) -> APIConnection:
@@ -67,3 +68,19 @@ def test_server_checks_time_stamps_rules_and_clusters(sim: Sim) -> None:
     assert wait_job(conn, job["job_id"], timeout=20)
     assert conn.describe_jobs([job["job_id"]])["job_set"][0]["status"] == "successful"
     assert set(sim.accounts()) == {"u2"}
+
+
+def test_sdk_describe_cluster_jobs_needs_the_sdk_form(sim: Sim) -> None:
+    """The SDK's describe_cluster_jobs sends cluster= (and verbose=1): refused in the documented
+    form, which the same connection reaches with app= and verbose=0; answered in the SDK's form."""
+    conn = connect(sim)
+    made = conn.send_request("RunClusterCustomService", add_user_body("sdk_jobs"))
+    assert wait_job(conn, made["job_id"], timeout=20)
+    assert conn.describe_cluster_jobs(cluster=CLUSTER) == {
+        "ret_code": 1100, "message": "parameter [app] should not be empty"}  # fmt: skip
+    documented = conn.send_request("DescribeClusterJobs", {"app": APP_ID, "verbose": 0})
+    assert [j["job_id"] for j in documented["job_set"]] == [made["job_id"]]
+    sim.set_options(cluster_jobs_form="sdk")
+    listed = conn.describe_cluster_jobs(cluster=CLUSTER, limit=10)
+    assert (listed["ret_code"], [j["job_id"] for j in listed["job_set"]]) == (0, [made["job_id"]])
+    assert listed["job_set"][0]["resources"] == {"clusters": [CLUSTER]}

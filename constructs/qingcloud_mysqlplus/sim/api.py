@@ -13,6 +13,7 @@ from ..qingcloud.signing import TIME_FORMAT, verify
 from . import listing
 from .engine import Engine
 from .faults import Faults
+from .listing import listed
 from .services import SimError, denied_message
 
 API_PATH = "/iaas/"
@@ -23,12 +24,6 @@ REQUIRED = ("action", "access_key_id", "signature_method", "signature_version", 
 def owner_of(access_key: str) -> str:
     """A stable user id per access key, like QingCloud's ``usr-...`` (a job's ``owner``)."""
     return "usr-" + hashlib.sha256(access_key.encode()).hexdigest()[:8]
-
-
-def listed(params: dict[str, str], name: str) -> list[str]:
-    """``name.1``, ``name.2``, ... in order."""
-    items = [(k.rpartition(".")[2], v) for k, v in params.items() if k.startswith(f"{name}.")]
-    return [v for k, v in sorted(items, key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0)]
 
 
 def paging(params: dict[str, str]) -> tuple[int, int]:
@@ -64,6 +59,13 @@ class Simulator:
     def request_counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self.requests)
+
+    def key(self, access_key: str | None = None) -> tuple[str, str]:
+        """A known access key and its secret (by default the first one), for control endpoints."""
+        chosen = access_key or next(iter(self.credentials))
+        if chosen not in self.credentials:
+            raise ValueError("access_key: not one of the access keys the simulator was started with")
+        return chosen, self.credentials[chosen]
 
     def authenticate(self, params: dict[str, str], verb: str) -> str:
         """Check the signature (1200) and the time stamp (1300); returns the caller (a job's ``owner``)."""
@@ -110,12 +112,11 @@ class Simulator:
             return listing.describe_jobs(
                 engine, owner, listed(params, "jobs"), listed(params, "status"), *paging(params)
             )
-        if action in ("DescribeClusterJobs", "DescribeClusterNodes") and not params.get("cluster"):
-            raise SimError(1100, "parameter [cluster] should not be empty")
         if action == "DescribeClusterJobs":
-            statuses = listed(params, "status")
-            return listing.describe_cluster_jobs(engine, owner, params["cluster"], zone, statuses, *paging(params))
+            return listing.describe_cluster_jobs(engine, owner, params, zone, *paging(params))
         if action == "DescribeClusterNodes":
+            if not params.get("cluster"):
+                raise SimError(1100, "parameter [cluster] should not be empty")
             role = params.get("role") or None
             return listing.describe_cluster_nodes(engine, params["cluster"], zone, role, *paging(params))
         if action == "DescribeClusters":

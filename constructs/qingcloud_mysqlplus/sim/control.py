@@ -73,3 +73,23 @@ class SimControl:
     def proxies(self) -> dict[str, dict[str, list[str]]]:
         """Per cluster id, each proxy node id with the user names it knows (as of its last restart)."""
         return dict(self._call("proxies")["clusters"])
+
+    def console(self, cluster: str, user: str, *, service: str = "add_user", **fields: Any) -> dict[str, Any]:
+        """An add_user (default) or del_user made in QingCloud's console: the job is the same user's
+        (``access_key``'s owner, by default the first key's), its directive has ``sender.channel``
+        ``console`` and no access key id or signature.  ``fields``: ``host`` (``%``), ``database``
+        (``*``), ``priv`` (``StandardAccount``), ``ssl`` (``NO``), ``password`` (add_user), ``access_key``.
+        Returns RunClusterCustomService's answer: ``ret_code`` 0 and ``job_id``, or a refusal such as
+        1400 while the cluster runs a job (try again) or 1100 for a bad account."""
+        return dict(self._call("console", {"cluster": cluster, "user": user, "service": service, **fields}))
+
+    def background(self, count: int, users: list[str] | None = None, **fields: Any) -> dict[str, Any]:
+        """Append ``count`` finished jobs by one key (``access_key``, default the first), oldest first,
+        ``job_seconds`` long (6) and ``gap_seconds`` apart (2), the earlier history moved back in time
+        by their span.  ``kinds`` (cycled; default account, account, restart_node, backup) over other
+        clusters of the target's (``cluster``, default the first) zone and app: ``clusters``, or
+        ``extra_clusters`` (3) hidden ones made as needed; account jobs are add_user, or del_user where
+        the user exists there, of ``users`` in turn; ``on_target`` of the jobs are restarts and backups
+        on the target.  Returns ``added``, ``job_ids``, ``target``, ``clusters``, ``backdated_seconds``."""
+        body = {"count": count, **fields} | ({"users": users} if users is not None else {})
+        return dict(self._call("background", body))

@@ -4,30 +4,26 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from typing import Any, NoReturn
 
 from ..qingcloud.signing import timestamp
-from .backends import AccountConflict, AccountMissing, MemoryBackend, MySQLBackend, user_names
+from . import directives
+from .clusters import apply_job, size_nodes
 from .faults import JOB_KINDS, Fault, Faults
-from .model import FAILURE_CODES, Cluster, Job, Node, new_id, render_directive
+from .model import BACKUP_ACTION, FAILURE_CODES, SERVICE_ACTION, Cluster, Job, new_id
 from .options import SimOptions
 from .services import Request, SimError, check_node, parse_request, transition_message
 
-FOREIGN_OWNER = "usr-f0re1gn0"  # the other actor of the ``busy`` fault
+FOREIGN_OWNER = "usr-f0re1gn0"  # the other actor of the ``busy`` and ``busy_race`` faults
 
 
-def build_clusters(texts: list[str], mysql_dsn: str | None, ssl_enabled: bool, owner: str) -> list[Cluster]:
-    """``ID[@ZONE]`` each; the first is backed by MySQL/MariaDB when a DSN is given."""
-    built = []
-    for index, text in enumerate(texts):
-        cluster_id, _, zone = text.partition("@")
-        backend = MySQLBackend(mysql_dsn) if mysql_dsn and index == 0 else MemoryBackend()
-        built.append(Cluster(cluster_id, (zone or "sh1a").lower(), backend, owner, timestamp(), [], ssl_enabled))
-    return built
+def parse_stamp(text: str) -> datetime:
+    """A job's or cluster's ``YYYY-MM-DDThh:mm:ssZ`` time."""
+    return datetime.fromisoformat(text)
 
 
 class Engine:
@@ -38,8 +34,8 @@ class Engine:
         self.lock = threading.RLock()
         self.busy_refusals = 0  # RunClusterCustomService refused because a job ran (tests read it)
         self._timers: set[threading.Timer] = set()
-        self._node_ids: set[str] = set()
-        self._size_nodes()
+        self.node_ids: set[str] = set()
+        size_nodes(clusters, options.proxies, self.node_ids)
 
     def cluster(self, cluster_id: str, zone: str) -> Cluster:
         """A cluster of the caller's zone, or 2100."""
@@ -48,27 +44,38 @@ class Engine:
             raise SimError(2100, f"ResourceNotFound, resource [{cluster_id}] not found")
         return cluster
 
-    def run_service(self, params: dict[str, str], owner: str) -> dict[str, Any]:
-        """RunClusterCustomService: a job, or a refusal (1100, 1400, 2100, 2110)."""
+    def run_service(self, params: dict[str, str], owner: str, channel: str = "api") -> dict[str, Any]:
+        """RunClusterCustomService: a job, or a refusal (1100, 1400, 2100, 2110).  Faults strike
+        only requests through the API (``channel`` ``api``), not the console's."""
         request = parse_request(params)
+        api = channel == "api"
         with self.lock:
             cluster = self.cluster(params["cluster"], params["zone"])
             if request.node_id is not None:
                 check_node(cluster, request)
             self.refresh(cluster)
             if cluster.current is not None:
-                self.busy_refusals += 1
-                raise SimError(1400, transition_message(cluster.cluster_id, self.options.busy_language))
+                self.refuse_busy(cluster)
+            if api:
+                self._race(cluster, request.service)
             self._check_state(cluster, request)
-            fault = self.faults.take(JOB_KINDS, ("RunClusterCustomService", request.service))
-            duration = self.job_seconds
-            if request.service == "restart_node" and self.options.restart_seconds is not None:
-                duration = self.options.restart_seconds
-            if self.options.job_jitter:
-                duration = max(0.0, duration + random.uniform(-self.options.job_jitter, self.options.job_jitter))
-            job = self._start(cluster, request, owner, duration, fault)
+            fault = self.faults.take(JOB_KINDS, (SERVICE_ACTION, request.service)) if api else None
+            job = self._start(cluster, request, owner, self._duration(request), fault, channel)
         return {"action": "RunClusterCustomServiceResponse", "job_id": job.job_id, "service": request.service,
                 "role": request.role, "cluster_id": cluster.cluster_id, "ret_code": 0}  # fmt: skip
+
+    def refuse_busy(self, cluster: Cluster) -> NoReturn:
+        """The documented 1400 answer to a request on a cluster in transition."""
+        self.busy_refusals += 1
+        raise SimError(1400, transition_message(cluster.cluster_id, self.options.busy_language))
+
+    def _duration(self, request: Request) -> float:
+        duration = self.job_seconds
+        if request.service == "restart_node" and self.options.restart_seconds is not None:
+            duration = self.options.restart_seconds
+        if self.options.job_jitter:
+            duration = max(0.0, duration + random.uniform(-self.options.job_jitter, self.options.job_jitter))
+        return duration
 
     def _check_state(self, cluster: Cluster, request: Request) -> None:
         """Refusals that depend on the cluster: SSL transport, and (option) an existing user as 2110."""
@@ -79,6 +86,26 @@ class Engine:
             if cluster.backend.exists(spec.user):
                 raise SimError(2110, f"ResourceAlreadyExists, user [{spec.user}] on resource [{cluster.cluster_id}]")
 
+    def _race(self, cluster: Cluster, service: str) -> None:
+        """The ``busy_race`` fault: another actor's restart_node job ran and ended just now, so the
+        request is refused in the transition form while the cluster is already idle again."""
+        fault = self.faults.take(("busy_race",), (SERVICE_ACTION, service))
+        if fault is None:
+            return
+        ended = datetime.now(timezone.utc)
+        began = max(ended - timedelta(seconds=fault.seconds), parse_stamp(cluster.status_time or cluster.create_time))
+        job = self.new_job(cluster, self.foreign_restart(cluster, began), FOREIGN_OWNER, "api", began)
+        self.conclude(cluster, job, timestamp(ended))
+        self.refuse_busy(cluster)
+
+    def foreign_restart(self, cluster: Cluster, when: datetime) -> Request:
+        """The other actor's restart_node of the cluster's first node, signed with its own key."""
+        node = cluster.nodes[0]
+        fields = {"cluster": cluster.cluster_id, "role": node.role, "service": "restart_node",
+                  "service_params": json.dumps({"node_id": node.node_id})}  # fmt: skip
+        params = directives.request(SERVICE_ACTION, cluster.zone, fields, when=when, key=directives.FOREIGN_KEY)
+        return Request("restart_node", node.role, params, node_id=node.node_id)
+
     def occupy(self, cluster_id: str, take: Callable[[], Fault | None]) -> None:
         """The ``busy`` fault: when the cluster is idle and a fault is taken, another actor's
         restart_node job occupies it for the fault's ``seconds``."""
@@ -88,31 +115,26 @@ class Engine:
                 return
             self.refresh(cluster)
             fault = take() if cluster.current is None else None
-            if fault is None:
-                return
-            node = cluster.nodes[0]
-            params = {"action": "RunClusterCustomService", "cluster": cluster_id, "role": node.role,
-                      "service": "restart_node", "service_params": json.dumps({"node_id": node.node_id}),
-                      "zone": cluster.zone}  # fmt: skip
-            request = Request("restart_node", node.role, params, node_id=node.node_id)
-            self._start(cluster, request, FOREIGN_OWNER, fault.seconds, None)
+            if fault is not None:
+                request = self.foreign_restart(cluster, datetime.now(timezone.utc))
+                self._start(cluster, request, FOREIGN_OWNER, fault.seconds, None, "api")
 
-    def _start(self, cluster: Cluster, request: Request, owner: str, duration: float, fault: Fault | None) -> Job:
-        job = Job(
-            job_id=new_id("j-", 11, self.jobs),
-            cluster=cluster.cluster_id,
-            owner=owner,
-            service=request.service,
-            directive=render_directive(request.params, self.options.directive),
-            duration=duration,
-            started=time.monotonic(),
-            create_time=timestamp(),
-            spec=request.spec,
-            password=request.password,
-            node_id=request.node_id,
-            fault=fault.kind if fault else None,
-        )
+    def new_job(self, cluster: Cluster, request: Request, owner: str, channel: str, created: datetime) -> Job:
+        """A job of ``request`` (its directive the request as received), listed from now on."""
+        directive = directives.render(request.params, self.options.directive, owner=owner, channel=channel,
+                                      app_id=cluster.app_id)  # fmt: skip
+        job = Job(job_id=new_id("j-", 11, self.jobs), cluster=cluster.cluster_id, owner=owner,
+                  service=request.service, directive=directive, duration=0.0, started=time.monotonic(),
+                  create_time=timestamp(created), action=request.params["action"], spec=request.spec,
+                  password=request.password, node_id=request.node_id)  # fmt: skip
         self.jobs[job.job_id] = job
+        return job
+
+    def _start(
+        self, cluster: Cluster, request: Request, owner: str, duration: float, fault: Fault | None, channel: str
+    ) -> Job:
+        job = self.new_job(cluster, request, owner, channel, datetime.now(timezone.utc))
+        job.duration, job.fault = duration, fault.kind if fault else None
         cluster.current, cluster.status_time = job, job.create_time
         self._schedule(job, duration)
         return job
@@ -147,56 +169,34 @@ class Engine:
                 job.status, job.status_time = status, timestamp()
             return
         cluster = self.clusters[job.cluster]
-        job.status = self._outcome(cluster, job)
+        self.conclude(cluster, job, timestamp())
+        if cluster.current is job:
+            cluster.current = None
+            self._auto_backup(cluster, job)
+
+    def conclude(self, cluster: Cluster, job: Job, status_time: str) -> None:
+        """End a job: applied to the cluster, its final status stamped ``status_time``."""
+        job.status = apply_job(cluster, job, self.options.del_missing)
         job.error_codes = "" if job.status == "successful" else FAILURE_CODES
         job.password = ""
-        job.status_time, job.finished = timestamp(), time.monotonic()
-        if cluster.current is job:
-            cluster.current, cluster.status_time = None, job.status_time
+        job.status_time, job.finished = status_time, time.monotonic()
+        cluster.status_time = status_time
 
-    def _outcome(self, cluster: Cluster, job: Job) -> str:
-        """Apply the job to the cluster; its final status."""
-        if job.fault == "job_fail":
-            return "failed"
-        if job.fault == "job_done_with_failure":
-            return "done with failure"
-        try:
-            if job.service == "add_user" and job.spec is not None:
-                cluster.backend.add(job.spec, job.password)
-            elif job.service == "del_user" and job.spec is not None:
-                cluster.backend.delete(job.spec)
-            else:
-                node = cluster.node(job.node_id or "")
-                if node is not None and node.role == "proxy":
-                    node.known_users = user_names(cluster.backend)
-        except AccountMissing:
-            return "successful" if self.options.del_missing == "job_succeeds" else "failed"
-        except AccountConflict:
-            return "failed"
-        except Exception as err:  # a backend failure is the job's, not the server's; never its text
-            print(f"qingcloud-mysqlplus-sim: job {job.job_id} failed in the backend: {type(err).__name__}",
-                  file=sys.stderr)  # fmt: skip
-            return "failed"
-        return "successful"
+    def _auto_backup(self, cluster: Cluster, ended: Job) -> None:
+        """The ``auto_backup_seconds`` option: a backup by the cluster's owner after each other job."""
+        seconds = self.options.auto_backup_seconds
+        if seconds is None or ended.action == BACKUP_ACTION:
+            return
+        now = datetime.now(timezone.utc)
+        params = directives.request(BACKUP_ACTION, cluster.zone, {"cluster": cluster.cluster_id}, when=now, key=None)
+        self._start(cluster, Request("", "", params), cluster.owner, seconds, None, "console")
 
     def set_options(self, changes: Mapping[str, Any]) -> SimOptions:
         """Change options at run time (``POST /_sim/options``); proxies are added or removed."""
         with self.lock:
             self.options = self.options.updated(changes)
-            self._size_nodes()
+            size_nodes(list(self.clusters.values()), self.options.proxies, self.node_ids)
             return self.options
-
-    def _size_nodes(self) -> None:
-        """One maininstance node and ``options.proxies`` proxy nodes per cluster."""
-        for index, cluster in enumerate(self.clusters.values(), start=1):
-            wanted = 1 + self.options.proxies
-            while len(cluster.nodes) < wanted:
-                role = "maininstance" if not cluster.nodes else "proxy"
-                node_id = new_id("cln-", 8, self._node_ids)
-                self._node_ids.add(node_id)
-                known = user_names(cluster.backend) if role == "proxy" else []
-                cluster.nodes.append(Node(node_id, role, f"192.168.{index}.{10 + len(cluster.nodes)}", known))
-            del cluster.nodes[wanted:]
 
     def release_hung(self) -> int:
         """Let hung jobs finish (the control endpoint's ``clear``)."""

@@ -9,6 +9,10 @@ Kinds, and what a matching request or job meets:
   denied                 ret_code 1400, a real permission denial, request not processed
   busy                   another actor's job occupies the named cluster for ``seconds``: the
                          request (and any other meanwhile) gets the documented 1400 transition answer
+  busy_race              a RunClusterCustomService on an idle cluster: another actor's restart_node job
+                         (owner usr-f0re1gn0) is recorded as having run for up to ``seconds`` and ended
+                         just now, and the request gets the documented 1400 transition answer; the
+                         cluster is already idle when the client next looks (transition_status "")
   job_fail               the job ends ``failed``, change not applied
   job_done_with_failure  the job ends ``done with failure``, change not applied
   job_hang               the job never leaves ``working`` (until the faults are cleared)
@@ -21,7 +25,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 TRANSPORT_KINDS = ("http500", "drop", "drop_after", "slow", "retcode5100")
-REQUEST_KINDS = (*TRANSPORT_KINDS, "denied", "busy")
+REQUEST_KINDS = (*TRANSPORT_KINDS, "denied", "busy", "busy_race")
 JOB_KINDS = ("job_fail", "job_done_with_failure", "job_hang")
 KINDS = REQUEST_KINDS + JOB_KINDS
 
@@ -31,7 +35,7 @@ class Fault:
     kind: str
     count: int = 1  # how many matching requests or jobs it strikes; -1 for every one
     on: str | None = None  # an action (DescribeJobs) or a service (add_user); None for any
-    seconds: float = 5.0  # for slow and busy
+    seconds: float = 5.0  # for slow, busy and busy_race
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -19,7 +19,9 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import API_PATH, Simulator, owner_of
-from .engine import Engine, build_clusters
+from .clusters import build_clusters
+from .endpoints import control_get, control_post
+from .engine import Engine
 from .faults import TRANSPORT_KINDS, Fault, Faults
 from .options import SimOptions
 
@@ -36,46 +38,6 @@ class SimServer(ThreadingHTTPServer):
         """Only the error's type: a traceback could quote a request."""
         kind = sys.exc_info()[0]
         print(f"qingcloud-mysqlplus-sim: error serving a request: {kind.__name__ if kind else '?'}", file=sys.stderr)
-
-
-def control_get(sim: Simulator, path: str) -> dict[str, Any] | None:
-    """The answer to ``GET /_sim/<path>``, or None when there is no such endpoint."""
-    engine = sim.engine
-    with engine.lock:
-        for cluster in engine.clusters.values():
-            engine.refresh(cluster)
-        if path == "accounts":
-            return {"clusters": {cid: {"zone": c.zone, "accounts": c.backend.accounts()}
-                                 for cid, c in sorted(engine.clusters.items())}}  # fmt: skip
-        if path == "jobs":
-            return {"jobs": [j.test_view() for j in engine.jobs.values()]}
-        if path == "proxies":
-            return {"clusters": {cid: {n.node_id: sorted(n.known_users) for n in c.proxies()}
-                                 for cid, c in sorted(engine.clusters.items())}}  # fmt: skip
-        if path == "stats":
-            spans = {cid: [[j.started, j.finished] for j in engine.jobs.values() if j.cluster == cid]
-                     for cid in sorted(engine.clusters)}  # fmt: skip
-            counts = sim.request_counts()
-            return {"requests": sum(counts.values()), "requests_per_action": counts,
-                    "busy_refusals": engine.busy_refusals, "job_spans": spans}  # fmt: skip
-        if path == "options":
-            return engine.options.as_dict()
-    if path == "faults":
-        return sim.faults.snapshot()
-    return None
-
-
-def control_post(sim: Simulator, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
-    """``POST /_sim/faults`` (a fault, or ``{"clear": true}``) and ``POST /_sim/options`` (changes)."""
-    if path == "options":
-        return sim.engine.set_options(body).as_dict()
-    if path != "faults":
-        return None
-    if body.get("clear"):
-        sim.faults.clear()
-        return {"cleared": True, "released_jobs": sim.engine.release_hung()}
-    sim.faults.add(Fault(**body))
-    return sim.faults.snapshot()
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import string
 from dataclasses import dataclass, field
@@ -15,7 +14,10 @@ RUNNING = ("pending", "working")
 FINAL = ("successful", "failed", "done with failure")
 # What a failed job's error_codes holds is undocumented: an opaque value, never text to parse.
 FAILURE_CODES = "1"
-MASK = "******"
+SERVICE_ACTION = "RunClusterCustomService"
+BACKUP_ACTION = "CreateClusterBackup"  # a job naming another action (background and auto-backups)
+# Every simulated MySQL Plus cluster belongs to one application, as on QingCloud (its sample's id).
+APP_ID = "app-00r26u27"
 JOB_FIELDS = ("job_id", "job_action", "status", "create_time", "status_time", "owner", "resource_ids",
               "directive", "error_codes")  # fmt: skip
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -27,22 +29,6 @@ def new_id(prefix: str, length: int, taken: set[str] | dict[str, Any]) -> str:
         candidate = prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
         if candidate not in taken:
             return candidate
-
-
-def render_directive(params: dict[str, str], mode: str) -> str:
-    """The original request as a JSON string: ``service_params`` exactly as sent (``clear``), its
-    ``passwd`` masked (``masked``), or an empty directive (``none``)."""
-    if mode == "none":
-        return ""
-    service_params = params["service_params"]
-    if mode == "masked":
-        parsed = json.loads(service_params)
-        if "passwd" in parsed:
-            parsed["passwd"] = MASK
-            service_params = json.dumps(parsed)
-    directive = {name: params[name] for name in ("action", "cluster", "role", "service", "zone")}
-    directive["service_params"] = service_params
-    return json.dumps(directive, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass
@@ -67,6 +53,7 @@ class Job:
     duration: float
     started: float  # monotonic
     create_time: str
+    action: str = SERVICE_ACTION  # the job's action: RunClusterCustomService, or CreateClusterBackup
     spec: AccountSpec | None = None  # add_user, del_user
     password: str = field(default="", repr=False)
     node_id: str | None = None  # restart_node
@@ -84,7 +71,7 @@ class Job:
         """As DescribeJobs shows it: the documented fields, no message."""
         return {
             "job_id": self.job_id,
-            "job_action": "RunClusterCustomService",
+            "job_action": self.action,
             "status": self.status,
             "create_time": self.create_time,
             "status_time": self.status_time or self.create_time,
@@ -100,7 +87,7 @@ class Job:
 
     def test_view(self) -> dict[str, Any]:
         """For ``GET /_sim/jobs``: never the directive nor a password."""
-        return {"job_id": self.job_id, "cluster": self.cluster, "service": self.service,
+        return {"job_id": self.job_id, "cluster": self.cluster, "action": self.action, "service": self.service,
                 "user": self.spec.user if self.spec else None, "owner": self.owner, "status": self.status,
                 "started": self.started, "finished": self.finished}  # fmt: skip
 
@@ -114,6 +101,8 @@ class Cluster:
     create_time: str
     nodes: list[Node]
     ssl_enabled: bool = False
+    app_id: str = APP_ID
+    hidden: bool = False  # made by ``POST /_sim/background`` to hold the key's jobs on other clusters
     current: Job | None = None
     status_time: str = ""
 
@@ -132,5 +121,6 @@ class Cluster:
             "status_time": self.status_time or self.create_time,
             "create_time": self.create_time,
             "owner": self.owner,
+            "app_id": self.app_id,
             "node_count": len(self.nodes),
         }

@@ -17,20 +17,32 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "busy_language": ("en", "zh"),  # the 1400 transition message: English or Chinese
     "directive": ("clear", "masked", "none"),  # a job's directive: as sent (documented), passwd masked, empty
     "cluster_jobs_scope": ("caller", "all"),  # DescribeClusterJobs: the caller's jobs (documented) or everyone's
+    "cluster_jobs_form": ("documented", "sdk"),  # DescribeClusterJobs: app= (documented) or cluster= (the SDK's)
     "add_existing": ("job_fails", "refused_2110"),  # add_user of an existing user: failed job, or ret_code 2110
     "del_missing": ("job_fails", "job_succeeds"),  # del_user of a missing account: failed job, or a no-op job
 }
 HELP = {
+    "busy_language": "the 1400 transition message in English or Chinese",
+    "directive": "a job's directive: the request as received with the password in clear (documented), "
+    "the password masked, or empty",
+    "cluster_jobs_scope": "DescribeClusterJobs lists the caller's jobs (documented) or everyone's",
+    "cluster_jobs_form": "DescribeClusterJobs as documented (app= required, verbose 0 only, the jobs on every "
+    "cluster of the app; cluster= ignored) or as the official Python SDK sends it (cluster= required, the "
+    "cluster's jobs; app= ignored)",
+    "add_existing": "add_user of an existing user name: a job that fails, or refused at once with ret_code 2110",
+    "del_missing": "del_user of a missing account: a job that fails, or a job that succeeds doing nothing",
     "job_retention": "only the N newest jobs of each job listing are returned (default: all)",
     "proxies": "proxy nodes per cluster (default 0)",
     "restart_seconds": "how long a restart_node job runs (default: the job seconds)",
+    "auto_backup_seconds": "after each job on a cluster ends, a backup job by the cluster's owner runs this many "
+    "seconds on it, the cluster updating meanwhile (default: no auto-backup)",
     "job_jitter": "each job runs the job seconds plus or minus up to this many seconds, at random (default 0; "
     "QingCloud documents no fixed job time)",
 }
 
-NON_NEGATIVE = ("proxies", "restart_seconds", "job_jitter")
-NULLABLE = ("job_retention", "restart_seconds")  # null: the default behaviour
-SECONDS = ("restart_seconds", "job_jitter")  # floats; the other numeric options are counts
+NON_NEGATIVE = ("proxies", "restart_seconds", "job_jitter", "auto_backup_seconds")
+NULLABLE = ("job_retention", "restart_seconds", "auto_backup_seconds")  # null: the default behaviour
+SECONDS = ("restart_seconds", "job_jitter", "auto_backup_seconds")  # floats; the other numeric options are counts
 
 
 @dataclass(frozen=True)
@@ -38,12 +50,14 @@ class SimOptions:
     busy_language: str = "en"
     directive: str = "clear"
     cluster_jobs_scope: str = "caller"
+    cluster_jobs_form: str = "documented"
     job_retention: int | None = None
     add_existing: str = "job_fails"
     del_missing: str = "job_fails"
     proxies: int = 0
     restart_seconds: float | None = None
     job_jitter: float = 0.0
+    auto_backup_seconds: float | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():
@@ -95,9 +109,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for item in fields(SimOptions):
         flag = "--" + item.name.replace("_", "-")
         if item.name in CHOICES:
-            parser.add_argument(flag, choices=CHOICES[item.name], help=f"default {item.default}")
+            parser.add_argument(flag, choices=CHOICES[item.name], help=f"{HELP[item.name]} (default {item.default})")
         else:
-            parser.add_argument(flag, metavar="N", help=HELP[item.name])
+            parser.add_argument(flag, metavar="SECONDS" if item.name in SECONDS else "N", help=HELP[item.name])
     parser.add_argument("--options", metavar="JSON", help="options as a JSON object, e.g. '{\"proxies\": 2}'")
 
 

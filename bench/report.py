@@ -1,0 +1,189 @@
+"""The printed report: one function per table, each figure beside its limit and its peer where it has them."""
+
+from __future__ import annotations
+
+from .bridge import BridgeResult
+from .calls import LIMIT, CallsResult, PerAccount
+from .clusters import ClustersResult
+from .config import PARTS
+from .deploy import DeployResult, Run
+from .figures import med, mib, msecs, num, ratio, secs, table
+from .memory import MemoryResult
+from .results import Results
+from .synth import Peak, SynthResult
+
+Row = list[str]
+
+
+def _wall(run: Run | None) -> float | None:
+    return run.wall_s if run else None
+
+
+def _span(run: Run | None) -> tuple[float | None, float | None]:
+    """The busy span and the idle time inside it."""
+    span = run.seen.span if run else None
+    return (span.busy_span_s, span.idle_s) if span else (None, None)
+
+
+def verb_rows(verb: str, ours: Run | None, sdk: Run | None, floor: float | None, limit: float) -> list[Row]:
+    """The four rows of ``cdktf deploy`` or ``destroy``: wall, busy span, idle, wall less the floor."""
+    wall, sdk_wall = _wall(ours), _wall(sdk)
+    (span, idle), (sdk_span, sdk_idle) = _span(ours), _span(sdk)
+    less = wall - floor if wall is not None and floor is not None else None
+    return [
+        [f"cdktf {verb}: whole wall", secs(wall), secs(limit), ratio(wall, limit), secs(sdk_wall),
+         ratio(wall, sdk_wall)],
+        ["  cluster busy span (1st job start..last end)", secs(span), secs(limit), ratio(span, limit),
+         secs(sdk_span), ratio(span, sdk_span)],
+        ["  cluster idle inside the span", secs(idle), secs(0.0), "-", secs(sdk_idle), ratio(idle, sdk_idle)],
+        [f"  wall - floor (floor {secs(floor)})", secs(less), secs(limit), ratio(less, limit), secs(sdk_wall),
+         ratio(less, sdk_wall)],
+    ]  # fmt: skip
+
+
+def one_cluster_rows(d: DeployResult) -> list[Row]:
+    floor, floor_destroy = (d.floor.deploy_s, d.floor.destroy_s) if d.floor else (None, None)
+    rows = verb_rows("deploy", d.ours_deploy, d.sdk_add, floor, d.limit_s)
+    rows += verb_rows("destroy", d.ours_destroy, d.sdk_del, floor_destroy, d.limit_s)
+    rows.append(["floor: cdktf deploy, one plain terraform_data", secs(floor), "-", "-", "-", "-"])
+    rows.append(["floor: cdktf destroy, one plain terraform_data", secs(floor_destroy), "-", "-", "-", "-"])
+    for k in sorted(set(d.curve.ours) | set(d.curve.sdk)):
+        if k != d.accounts:
+            o, s, limit = d.curve.ours.get(k), d.curve.sdk.get(k), k * d.job_seconds
+            rows.append([f"cdktf deploy of {k} (plot point)", secs(o), secs(limit), ratio(o, limit), secs(s),
+                         ratio(o, s)])  # fmt: skip
+    return rows
+
+
+def clusters_rows(c: ClustersResult) -> list[Row]:
+    """The deploy over several clusters: no peer (the SDK loop runs one job after another)."""
+    span = c.spans[c.busiest] if c.busiest else None
+    busy, idle = (span.busy_span_s, span.idle_s) if span else (None, None)
+    jobs = f"its {span.jobs} jobs x {c.job_seconds:g} s" if span else "its jobs"
+    where = f"{c.accounts} accounts on {c.clusters} clusters ({c.per_cluster} each)"
+    return [
+        [f"cdktf deploy, {where}: whole wall", secs(c.wall_s), secs(c.limit_s), ratio(c.wall_s, c.limit_s), "-", "-"],
+        [f"  busiest cluster's busy span (limit: {jobs})", secs(busy), secs(c.limit_s), ratio(busy, c.limit_s),
+         "-", "-"],
+        ["  busiest cluster's idle inside its span", secs(idle), secs(0.0), "-", "-", "-"],
+    ]  # fmt: skip
+
+
+def table_deploy(d: DeployResult | None, c: ClustersResult | None) -> str:
+    rows = (one_cluster_rows(d) if d else []) + (clusters_rows(c) if c else [])
+    if d:
+        title = (f"1. Deploy and destroy: {d.accounts} accounts on one cluster, {d.job_seconds:g} s jobs "
+                 f"(limit = {d.accounts} x {d.job_seconds:g} s = {secs(d.limit_s)})")  # fmt: skip
+    else:
+        title = "1. Deploy and destroy (the one-cluster rows: not run)"
+    return table(title, ["", "ours", "limit", "ours/limit", "SDK loop", "ours/SDK"], rows)
+
+
+def table_synth(s: SynthResult) -> str:
+    rows = [[f"{name} ({case.accounts} accounts)", secs(case.construct_s), secs(case.synth_s), secs(case.total_s),
+             msecs(case.total_s / case.accounts) if case.accounts else "-"] for name, case in s.cases.items()]  # fmt: skip
+    if s.cdktf_synth:
+        big = s.cdktf_synth
+        rows.append([f"cdktf synth, {big.accounts} accounts: whole CLI wall", "-", "-", secs(big.wall_s),
+                     msecs(big.wall_s / big.accounts)])  # fmt: skip
+    if s.cdktf_synth_floor:
+        rows.append(["cdktf synth, one plain terraform_data (floor)", "-", "-", secs(s.cdktf_synth_floor.wall_s), "-"])
+    rows.append(["import cdktf + library (jsii start), once", "-", "-", secs(s.import_s), "-"])
+    return table("2. Synth (in-process: construction, then app.synth(); no peer: the SDK has no synth)",
+                 ["", "construct", "app.synth()", "total", "per account"], rows)  # fmt: skip
+
+
+BRIDGE_NOTES = [
+    "the SDK's wait_job sleeps 2 s before every poll, so its lag is the wait for the next multiple of 2 s",
+    "after the submit: about 1 s for a 3 s job, near 0 for a 6 s job (a 6 +/- 0.5 s job: up to 2 s).",
+    "The bridge polls across the band where this cluster's jobs usually end (from its job history:",
+    "the mean of whole-second durations), in at most five steps, through its center; the first run",
+    "of each row has no history yet and polls at up to twice a second",
+]
+
+
+def table_bridge(b: BridgeResult) -> str:
+    o, p = med(b.overhead_s.ours), med(b.overhead_s.sdk)
+    rows = [[f"add-user, 0 s job: whole process (median of {len(b.overhead_s.ours)})", msecs(o), "0 ms", "-",
+             msecs(p), ratio(o, p)]]  # fmt: skip
+    for seconds, lags in b.exit_lag_s.items():
+        o, p = med(lags.ours), med(lags.sdk)
+        rows.append([f"{seconds} s job: job end -> process exit (median of {len(lags.ours)})", msecs(o), "0 ms", "-",
+                     msecs(p), ratio(o, p)])  # fmt: skip
+    return table("3. Bridge overhead, one add-user per process (limit: the job itself, 0 s extra)",
+                 ["", "ours", "limit", "ours/limit", "SDK script", "ours/SDK"], rows, BRIDGE_NOTES)  # fmt: skip
+
+
+def calls_row(label: str, ours: PerAccount, sdk: PerAccount, digits: int) -> Row:
+    o, p = ours.total, sdk.total
+    return [label, num(o, digits), str(LIMIT), ratio(o, LIMIT), num(p, digits), ratio(o, p)]
+
+
+def table_calls(c: CallsResult) -> str | None:
+    rows, notes = [], []
+    for verb, found in (("add", c.add), ("delete", c.delete)):
+        if found:
+            rows.append(
+                calls_row(f"{verb} ({c.job_seconds:g} s jobs, {c.accounts} accounts)", found.ours, found.sdk, 2)
+            )
+            notes.append(f"{verb}, ours by action: {found.ours.by_action or 'n/a'}")
+            notes.append(f"{verb}, SDK by action: {found.sdk.by_action or 'n/a'}")
+    if c.single_add:
+        rows.append(calls_row("add, one bridge process / SDK script, 0 s job", c.single_add.ours, c.single_add.sdk, 1))
+        for name, first in (("bridge", c.single_add.ours), ("SDK script", c.single_add.sdk)):
+            if first.by_action:
+                notes.append(f"0 s job, {name} by action (first run): {first.by_action}")
+    if not rows:
+        return None
+    return table(f"4. API calls per account (from {c.source}; limit {LIMIT} = one submit + one poll)",
+                 ["", "ours", "limit", "ours/limit", "SDK", "ours/SDK"], rows, notes)  # fmt: skip
+
+
+def peak_row(label: str, peak: Peak) -> Row:
+    return [label, mib(peak.maxrss_kb), mib(peak.tree_peak_kb), "-", "-"]
+
+
+MEMORY_NOTES = [
+    "wait4: ru_maxrss of the child, the largest single process among those it waited for (a jsii",
+    "kernel the app does not wait for is left out); whole tree: RSS summed over every descendant,",
+    "sampled from /proc every 50 ms",
+]
+
+
+def table_memory(m: MemoryResult) -> str | None:
+    rows = [peak_row(f"cdktf synth, {m.cdktf_synth.accounts} accounts", m.cdktf_synth)] if m.cdktf_synth else []
+    if m.cdktf_synth_floor:
+        rows.append(peak_row("cdktf synth, one plain terraform_data (floor)", m.cdktf_synth_floor))
+    if m.app_synth:
+        rows.append(peak_row(f"the app alone (python + jsii kernel), {m.app_synth.accounts} accounts", m.app_synth))
+    if m.app_synth_floor:
+        rows.append(peak_row("the app alone, one plain terraform_data (floor)", m.app_synth_floor))
+    if m.bridge_kb is not None or m.sdk_kb is not None:
+        rows.append(["one add-user process (bridge / SDK script)", mib(m.bridge_kb), "-", mib(m.sdk_kb),
+                     ratio(m.bridge_kb, m.sdk_kb)])  # fmt: skip
+    if not rows:
+        return None
+    return table("5. Peak memory (max RSS)", ["", "wait4 max RSS", "whole tree (sampled)", "SDK script", "ours/SDK"],
+                 rows, MEMORY_NOTES)  # fmt: skip
+
+
+def section_missing(r: Results) -> str:
+    missing = r.all_missing()
+    skipped = [p for p in PARTS if p not in r.config.parts]
+    if skipped:
+        missing.append(f"part(s) {', '.join(skipped)}: not run (--only)")
+    listed = "\n".join(f"- {m}" for m in missing) if missing else "- nothing: every figure above was measured"
+    return "\n== Not measured\n" + listed
+
+
+def line_secrets(hits: list[str]) -> str:
+    return (f"\ncanary passwords and the per-run secret key found in captured output or files: "
+            f"{len(hits)}{' (' + ', '.join(hits[:5]) + ')' if hits else ''}")  # fmt: skip
+
+
+def report(r: Results) -> str:
+    parts = [table_deploy(r.deploy, r.clusters)] if r.deploy or r.clusters else []
+    parts += [table_synth(r.synth)] if r.synth else []
+    parts += [table_bridge(r.bridge)] if r.bridge else []
+    parts += [t for t in (table_calls(r.calls) if r.calls else None, table_memory(r.memory) if r.memory else None) if t]
+    return "\n".join([*parts, section_missing(r), line_secrets(r.secret_hits)])
