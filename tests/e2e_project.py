@@ -141,7 +141,7 @@ class Project:
 
         For the local backend the state file comes along (as a CI cache or an
         artifact would bring it); a remote backend needs nothing.  No
-        cdktf.out (no journal, no status files), no .terraform, and a fresh
+        cdktf.out (no status files), no .terraform, and a fresh
         HOME, TMPDIR and XDG_* directories.  Simulator, framework, backend,
         passwords and extra env are the same; outputs are the runner's own.
         """
