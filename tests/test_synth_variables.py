@@ -22,16 +22,9 @@ from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password
 from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
 from qingcloud_mysqlplus.cdk.names import PASSWORDS_ID
 from qingcloud_mysqlplus.cdk.variables import DESCRIPTION, unique_id
+from synth_stacks import new_stack, synth
 
 pytestmark = pytest.mark.usefixtures("no_lookups")
-
-
-def new_stack(id: str = "test") -> TerraformStack:
-    return TerraformStack(cdktf.Testing.app(), id)
-
-
-def synth(stack: TerraformStack) -> dict[str, Any]:
-    return dict(json.loads(cdktf.Testing.synth(stack)))
 
 
 def former(scope: Construct, id: str, description: str | None = None) -> str:
