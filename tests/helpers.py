@@ -114,6 +114,15 @@ def bridge_env(sim: Sim, **extra: str) -> dict[str, str]:
     return env
 
 
+ADD = ["add-user", "--cluster", CLUSTER, "--user", "app_rw"]  # the bridge's commands for the tests' account
+DEL = ["del-user", "--cluster", CLUSTER, "--user", "app_rw"]
+
+
+def password_env(sim: Sim, **extra: str) -> dict[str, str]:
+    """``bridge_env`` with the canary password in QINGCLOUD_MYSQLPLUS_PASSWORD (``extra`` may replace it)."""
+    return bridge_env(sim, **{"QINGCLOUD_MYSQLPLUS_PASSWORD": CANARY_PASSWORD, **extra})
+
+
 def run_bridge(
     args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:

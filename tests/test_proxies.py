@@ -7,10 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from e2e_project import Project
-from helpers import CANARY_PASSWORD, CLUSTER, Sim, assert_no_secret, bridge_env, run_bridge, running_sim
+from helpers import ADD, CANARY_PASSWORD, Sim, assert_no_secret, bridge_env, run_bridge, running_sim
 from qingcloud_mysqlplus.sim import SimOptions
-
-ADD = ["add-user", "--cluster", CLUSTER, "--user", "app_rw"]
 
 
 @pytest.fixture
