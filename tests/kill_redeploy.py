@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from e2e_project import Project, can_log_in, kill_like_ci, server_users
+from accounts_found import can_log_in, server_users
+from e2e_project import Project, kill_like_ci
 from helpers import CLUSTER, MariaDB
 
 NO_CHANGES = "No changes"

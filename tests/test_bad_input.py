@@ -19,7 +19,7 @@ from cdktf import TerraformStack
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from e2e_project import reset_server
+from accounts_found import reset_server
 from helpers import ACCESS_KEY, CLUSTER, SECRET_KEY, ZONE, MariaDB, Sim
 from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password
 from qingcloud_mysqlplus.bridge.main import main

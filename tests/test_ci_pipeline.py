@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from e2e_project import Project, add_user_counts, can_log_in
+from accounts_found import add_user_counts, can_log_in
+from e2e_project import Project
 from helpers import ROOT, MariaDB
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.postgres]

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from e2e_project import Backend, Project, e2e_project, scan, server_users
+from accounts_found import server_users
+from e2e_project import Backend, Project, e2e_project, scan
 from helpers import CLUSTER, ZONE, MariaDB, bridge_env, run_bridge
 from kill_redeploy import NO_CHANGES, Run, accounts, killed_then_redeployed, logins_ok, synth_line, text
 

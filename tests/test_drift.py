@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import pytest
 
-from e2e_project import Project, can_log_in, scan, server_hosts, server_users
+from accounts_found import can_log_in, server_hosts, server_users
+from e2e_project import Project, scan
 from helpers import CLUSTER, ZONE, MariaDB, bridge_env, run_bridge
 from qingcloud_mysqlplus.cdk.lookups import Verdict, Wanted, digest, drift, verdict
 from qingcloud_mysqlplus.qingcloud.history import UserFacts

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from e2e_project import Project, can_log_in, password_for, scan, server_hosts
+from accounts_found import can_log_in, server_hosts
+from e2e_project import Project, password_for, scan
 from helpers import MariaDB, Sim
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb]

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from e2e_project import Project, add_user_counts, process_tree, run_together
+from accounts_found import add_user_counts
+from e2e_project import Project, process_tree, run_together
 from qingcloud_mysqlplus.testing.postgres import Postgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.postgres]

@@ -15,14 +15,8 @@ from typing import Any
 
 import pytest
 
-from e2e_project import (
-    Project,
-    add_user_counts,
-    password_for,
-    scan,
-    server_hosts,
-    server_users,
-)
+from accounts_found import add_user_counts, server_hosts, server_users
+from e2e_project import Project, password_for, scan
 from helpers import MariaDB, Sim
 from kill_redeploy import logins_ok, text
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from e2e_project import Project, scan, server_users
+from accounts_found import server_users
+from e2e_project import Project, scan
 from helpers import MariaDB
 from kill_redeploy import accounts, killed_then_redeployed, logins_ok, text
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from e2e_project import Project, add_user_counts, e2e_project, run_together, scan, server_users
+from accounts_found import add_user_counts, server_users
+from e2e_project import Project, e2e_project, run_together, scan
 from helpers import OTHER_CLUSTER, MariaDB
 from kill_redeploy import killed_then_redeployed, text
 
