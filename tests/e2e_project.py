@@ -229,14 +229,15 @@ def kill_like_ci(process: subprocess.Popen[str], grace: float = 3.0) -> None:
     """What a cancelled CI job does: SIGTERM to every process, then SIGKILL to what is left."""
     tree = process_tree(process.pid)
     for pid in tree:
-        _signal(pid, signal.SIGTERM)
+        signal_process(pid, signal.SIGTERM)
     time.sleep(grace)
     for pid in {p for root in tree for p in process_tree(root)}:  # orphans too
-        _signal(pid, signal.SIGKILL)
+        signal_process(pid, signal.SIGKILL)
     process.wait(timeout=30)
 
 
-def _signal(pid: int, sig: signal.Signals) -> None:
+def signal_process(pid: int, sig: signal.Signals) -> None:
+    """``sig`` to ``pid``, if it still runs."""
     try:
         os.kill(pid, sig)
     except ProcessLookupError:

@@ -9,7 +9,6 @@ Terraform's lock error and changes nothing.
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from accounts_found import add_user_counts
-from e2e_project import Project, process_tree, run_together
+from e2e_project import Project, process_tree, run_together, signal_process
 from qingcloud_mysqlplus.testing.postgres import Postgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.postgres]
@@ -115,7 +114,7 @@ def test_without_a_lock_timeout_the_second_runner_fails_on_the_lock(project: Pro
             time.sleep(0.02)
         tree = process_tree(running.pid)
         for pid in tree:
-            _signal(pid, signal.SIGSTOP)
+            signal_process(pid, signal.SIGSTOP)
         assert advisory_locks(postgres, database) > 0
 
         loser = second.cdktf("deploy", ok=False)
@@ -123,16 +122,9 @@ def test_without_a_lock_timeout_the_second_runner_fails_on_the_lock(project: Pro
         assert LOCK_ERROR in loser.stdout + loser.stderr, (loser.stdout + loser.stderr)[-3000:]
     finally:
         for pid in tree:
-            _signal(pid, signal.SIGCONT)
+            signal_process(pid, signal.SIGCONT)
     winner = first.finish(running)
     assert winner.returncode == 0, winner.stdout[-3000:]
     assert set(sim.accounts()) == {"app_rw", "reporting", "etl_job", "audit_ro"}
     assert add_user_counts(sim) == {"app_rw": 1, "reporting": 1, "etl_job": 1, "audit_ro": 1}
     project.cdktf("destroy")
-
-
-def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
