@@ -73,7 +73,9 @@ def test_a_transition_refusal_on_a_cluster_idle_by_the_next_look_is_a_race_and_s
 def test_the_transition_form_repeated_while_the_cluster_stays_idle_is_a_denial() -> None:
     race = ApiError("RunClusterCustomService", 1400, TRANSITION)
     client = FakeClient(outcomes=[race] * (RACE_RESENDS + 1))
-    with pytest.raises(PermissionDenied, match="stayed idle through 5 such refusals, so this is a permission denial"):
+    with pytest.raises(
+        PermissionDenied, match=f"stayed idle through {RACE_RESENDS + 1} such refusals, so this is a permission denial"
+    ):
         add(context(client), SPEC, PASSWORD)
     assert client.calls["RunClusterCustomService"] == RACE_RESENDS + 1 and client.submitted == []
 

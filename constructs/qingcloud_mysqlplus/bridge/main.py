@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
+from . import commands
 from . import contract as c
 from .lock import ClusterLock, step_back
 from .options import Request, UsageError, build_parser, parse_request
@@ -33,10 +34,12 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None,
-         stdin: TextIO | None = None, stderr: TextIO | None = None) -> int:  # fmt: skip
+         stdin: TextIO | None = None, stderr: TextIO | None = None, stdout: TextIO | None = None) -> int:  # fmt: skip
     environ = os.environ if environ is None else environ
     stream = stderr or sys.stderr
     args = build_parser().parse_args(argv)
+    if args.command in commands.NAMES:  # accounts, doctor
+        return commands.run(args, environ, stdout or sys.stdout, stream)
     status_file = args.status_file or environ.get(c.STATUS_FILE)
     if args.command == "replay":
         return replay(status_file, stream)

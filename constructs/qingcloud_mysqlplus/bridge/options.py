@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "configuration holds an ephemeral value (the password); the construct runs this "
                                  "next, without the secret, so the result shows.")  # fmt: skip
     replay.add_argument("--status-file", default=None, help=f"the file [${c.STATUS_FILE}]")
+    from .commands import add_parsers  # accounts, doctor
+
+    add_parsers(commands, formatter)
     return parser
 
 

@@ -69,6 +69,7 @@ class Client:
         self.transport = Transport(self.endpoint, user_agent=f"qingcloud-mysqlplus/{__version__}")
         self.on_retry, self.sleep = on_retry, sleep
         self.calls: Counter[str] = Counter()  # per action, for reports and tests
+        self.date_seen: tuple[str, float] = ("", 0.0)  # the last answer's Date header, and time.time() on arrival
         self._clusters: dict[str, ClusterInfo | None] = {}  # the last DescribeClusters look, per cluster
 
     def __repr__(self) -> str:  # never the secret key
@@ -86,6 +87,7 @@ class Client:
         # GET: the canonical query in the URL; POST: a form body encoded as requests encoded it.
         form = canonical_query(signed) if self.verb == "GET" else urlencode(signed)
         response = self.transport.request(self.verb, form, timeout)  # NotSent / AnswerLost
+        self.date_seen = (response.headers.get("date", ""), time.time())  # for the doctor's clock check
         if response.status >= 500:
             raise AnswerLost(f"{where} answered HTTP {response.status}")
         if response.status != 200:

@@ -23,8 +23,8 @@ from .polling import PollSchedule
 from .retry import Deadline
 
 IDLE_POLL = 0.5  # seconds between looks at a cluster held by someone else's job
-RACE_RESENDS = 4  # a transition-form refusal on an idle cluster: sent again this many times at most
-RACE_PAUSE = 0.25  # seconds before the first such resend (doubling)
+RACE_RESENDS = 10  # a transition-form refusal on an idle cluster: sent again this many times in a row at most
+RACE_PAUSE, RACE_PAUSE_CAP = 0.25, 2.0  # seconds before the first such resend, doubling up to the cap (~16 s in all)
 # "resource [cl-x] is [updating], please try later", the same in Chinese (请稍候再试), "... lease
 # info not ready yet, please try later": the forms QingCloud uses for "not now".  A hint only.
 TRANSITION_FORM = re.compile(r"\] *(is|正在) *\[[a-z_-]+\]|please try later|请稍候再试", re.IGNORECASE)
@@ -54,7 +54,7 @@ def submit(client: Client, cluster: str, service: str, params: Mapping[str, str]
             continue
         if not transition_form(refusal.message) or races >= RACE_RESENDS:
             raise PermissionDenied(refusal.action, refusal.ret_code, _denied(refusal, cluster, races))
-        pause = RACE_PAUSE * 2**races  # the holding job just ended: give the cluster a moment
+        pause = min(RACE_PAUSE * 2**races, RACE_PAUSE_CAP)  # the holding job just ended: give the cluster a moment
         if deadline.remaining() <= pause:
             raise DeadlineExceeded(f"sending {service} to {cluster}", deadline.seconds, str(refusal))
         client.sleep(pause)

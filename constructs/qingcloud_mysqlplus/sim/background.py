@@ -26,7 +26,7 @@ from . import directives
 from .clusters import hidden_cluster, size_nodes
 from .engine import Engine, parse_stamp
 from .model import BACKUP_ACTION, SERVICE_ACTION, Cluster
-from .services import Request, SimError, parse_request
+from .services import ServiceRequest, SimError, parse_request
 
 KINDS = ("account", "restart_node", "backup")
 TARGET_KINDS = ("restart_node", "backup")
@@ -176,11 +176,11 @@ def _slots(plan: Plan, target: Cluster, others: list[Cluster]) -> Iterator[tuple
         placed += 1
 
 
-def _request(cluster: Cluster, kind: str, user: str, key: tuple[str, str], when: datetime) -> Request:
+def _request(cluster: Cluster, kind: str, user: str, key: tuple[str, str], when: datetime) -> ServiceRequest:
     """The key's signed request of that kind, as sent at ``when``."""
     if kind == "backup":
         params = directives.request(BACKUP_ACTION, cluster.zone, {"cluster": cluster.cluster_id}, when=when, key=key)
-        return Request("", "", params)
+        return ServiceRequest("", "", params)
     if kind == "restart_node":
         node = cluster.nodes[-1]  # a proxy node when there is one, as after an add_user
         service, role, sent = "restart_node", node.role, {"node_id": node.node_id}

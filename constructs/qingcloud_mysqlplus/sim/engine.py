@@ -16,7 +16,7 @@ from .clusters import apply_job, size_nodes
 from .faults import JOB_KINDS, Fault, Faults
 from .model import BACKUP_ACTION, FAILURE_CODES, SERVICE_ACTION, Cluster, Job, new_id
 from .options import SimOptions
-from .services import Request, SimError, check_node, parse_request, transition_message
+from .services import ServiceRequest, SimError, check_node, parse_request, transition_message
 
 FOREIGN_OWNER = "usr-f0re1gn0"  # the other actor of the ``busy`` and ``busy_race`` faults
 
@@ -69,7 +69,7 @@ class Engine:
         self.busy_refusals += 1
         raise SimError(1400, transition_message(cluster.cluster_id, self.options.busy_language))
 
-    def _duration(self, request: Request) -> float:
+    def _duration(self, request: ServiceRequest) -> float:
         duration = self.job_seconds
         if request.service == "restart_node" and self.options.restart_seconds is not None:
             duration = self.options.restart_seconds
@@ -77,7 +77,7 @@ class Engine:
             duration = max(0.0, duration + random.uniform(-self.options.job_jitter, self.options.job_jitter))
         return duration
 
-    def _check_state(self, cluster: Cluster, request: Request) -> None:
+    def _check_state(self, cluster: Cluster, request: ServiceRequest) -> None:
         """Refusals that depend on the cluster: SSL transport, and (option) an existing user as 2110."""
         spec = request.spec
         if spec is not None and spec.ssl == "YES" and not cluster.ssl_enabled:
@@ -98,13 +98,13 @@ class Engine:
         self.conclude(cluster, job, timestamp(ended))
         self.refuse_busy(cluster)
 
-    def foreign_restart(self, cluster: Cluster, when: datetime) -> Request:
+    def foreign_restart(self, cluster: Cluster, when: datetime) -> ServiceRequest:
         """The other actor's restart_node of the cluster's first node, signed with its own key."""
         node = cluster.nodes[0]
         fields = {"cluster": cluster.cluster_id, "role": node.role, "service": "restart_node",
                   "service_params": json.dumps({"node_id": node.node_id})}  # fmt: skip
         params = directives.request(SERVICE_ACTION, cluster.zone, fields, when=when, key=directives.FOREIGN_KEY)
-        return Request("restart_node", node.role, params, node_id=node.node_id)
+        return ServiceRequest("restart_node", node.role, params, node_id=node.node_id)
 
     def occupy(self, cluster_id: str, take: Callable[[], Fault | None]) -> None:
         """The ``busy`` fault: when the cluster is idle and a fault is taken, another actor's
@@ -119,7 +119,7 @@ class Engine:
                 request = self.foreign_restart(cluster, datetime.now(timezone.utc))
                 self._start(cluster, request, FOREIGN_OWNER, fault.seconds, None, "api")
 
-    def new_job(self, cluster: Cluster, request: Request, owner: str, channel: str, created: datetime) -> Job:
+    def new_job(self, cluster: Cluster, request: ServiceRequest, owner: str, channel: str, created: datetime) -> Job:
         """A job of ``request`` (its directive the request as received), listed from now on."""
         directive = directives.render(request.params, self.options.directive, owner=owner, channel=channel,
                                       app_id=cluster.app_id)  # fmt: skip
@@ -131,7 +131,7 @@ class Engine:
         return job
 
     def _start(
-        self, cluster: Cluster, request: Request, owner: str, duration: float, fault: Fault | None, channel: str
+        self, cluster: Cluster, request: ServiceRequest, owner: str, duration: float, fault: Fault | None, channel: str
     ) -> Job:
         job = self.new_job(cluster, request, owner, channel, datetime.now(timezone.utc))
         job.duration, job.fault = duration, fault.kind if fault else None
@@ -189,7 +189,7 @@ class Engine:
             return
         now = datetime.now(timezone.utc)
         params = directives.request(BACKUP_ACTION, cluster.zone, {"cluster": cluster.cluster_id}, when=now, key=None)
-        self._start(cluster, Request("", "", params), cluster.owner, seconds, None, "console")
+        self._start(cluster, ServiceRequest("", "", params), cluster.owner, seconds, None, "console")
 
     def set_options(self, changes: Mapping[str, Any]) -> SimOptions:
         """Change options at run time (``POST /_sim/options``); proxies are added or removed."""

@@ -22,7 +22,7 @@ class SimError(Exception):
 
 
 @dataclass
-class Request:
+class ServiceRequest:
     """One checked custom-service request; ``params`` as sent, for the job's directive."""
 
     service: str
@@ -33,7 +33,7 @@ class Request:
     node_id: str | None = None
 
 
-def parse_request(params: dict[str, str]) -> Request:
+def parse_request(params: dict[str, str]) -> ServiceRequest:
     """Everything that can be checked without the cluster's state."""
     for name in ("cluster", "role", "service", "service_params"):
         if not params.get(name):
@@ -47,7 +47,7 @@ def parse_request(params: dict[str, str]) -> Request:
         raise SimError(1100, "service_params is not valid JSON") from None
     if not isinstance(service_params, dict):
         raise SimError(1100, "service_params should be a JSON object")
-    request = Request(service, role, dict(params))
+    request = ServiceRequest(service, role, dict(params))
     if service == "restart_node":
         node_id = service_params.get("node_id")
         if not isinstance(node_id, str) or not node_id:
@@ -79,7 +79,7 @@ def check_account_params(service: str, p: dict[str, Any]) -> tuple[AccountSpec, 
         raise SimError(1100, f"invalid service_params: {err}") from None
 
 
-def check_node(cluster: Cluster, request: Request) -> None:
+def check_node(cluster: Cluster, request: ServiceRequest) -> None:
     """restart_node: the node must be the cluster's and ``role`` its role."""
     node = cluster.node(request.node_id or "")
     if node is None:

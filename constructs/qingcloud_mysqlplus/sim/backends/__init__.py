@@ -5,39 +5,9 @@ forbids.  Its exceptions stay inside the simulator: a job record never carries
 their text (QingCloud's jobs have no message field).
 """
 
-from __future__ import annotations
-
-from typing import Any, Protocol
-
-from ...rules import AccountSpec
-
-
-class AccountConflict(Exception):
-    """The account change cannot be made; the job ends failed."""
-
-
-class AccountExists(AccountConflict):
-    """add_user of a user name the cluster already has (names are unique per cluster, whatever the host)."""
-
-
-class AccountMissing(AccountConflict):
-    """del_user of a user@host of which no host entry exists."""
-
-
-class Backend(Protocol):
-    def add(self, spec: AccountSpec, password: str) -> None: ...
-    def delete(self, spec: AccountSpec) -> None: ...
-    def accounts(self) -> list[dict[str, Any]]: ...
-    def exists(self, user: str) -> bool: ...
-
-
-def user_names(backend: Backend) -> list[str]:
-    """The user names that exist on a cluster, sorted."""
-    return sorted(a["user"] for a in backend.accounts())
-
-
-from .memory import MemoryBackend  # noqa: E402 - the backends need the names above
-from .mysql import MySQLBackend, grant_statements, parse_dsn, quote_identifier  # noqa: E402
+from .base import AccountConflict, AccountExists, AccountMissing, Backend, user_names
+from .memory import MemoryBackend
+from .mysql import MySQLBackend, grant_statements, parse_dsn, quote_identifier
 
 __all__ = [
     "AccountConflict",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...rules import AccountSpec, Privilege, host_entries
-from . import AccountConflict, AccountExists, AccountMissing
+from .base import AccountConflict, AccountExists, AccountMissing
 
 
 @dataclass

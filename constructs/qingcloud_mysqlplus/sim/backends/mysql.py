@@ -14,7 +14,7 @@ from ...rules import (
     Privilege,
     host_entries,
 )
-from . import AccountExists
+from .base import AccountExists
 from .memory import StoredAccount, check_add, describe, remaining_hosts
 
 META_DB = "qingcloud_mysqlplus_sim"
