@@ -1,7 +1,9 @@
 """A scripted stand-in for the API client, for unit tests of the bridge's decisions.
 
 It keeps a job history (newest first) with directives as QingCloud documents
-them (the add_user password in clear) and answers the few calls the
+them: the add_user password in clear and, as in QingCloud's DescribeJobs
+sample, the access key id, the request's signature and its sender (the
+canaries of ``helpers.assert_no_secret``).  It answers the few calls the
 decisions make.  What each submit does is scripted per test.
 """
 
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpers import ACCESS_KEY, CANARY_SIGNATURE
 from qingcloud_mysqlplus.bridge.accounts import Context
 from qingcloud_mysqlplus.qingcloud.errors import ApiError, QingCloudError
 from qingcloud_mysqlplus.qingcloud.jobs import Job, parse_job
@@ -23,11 +26,20 @@ CLUSTER = "cl-fake0001"
 _ids = itertools.count(1)
 
 
+SIGNED = {"access_key_id": ACCESS_KEY, "signature": CANARY_SIGNATURE, "signature_method": "HmacSHA256",
+          "signature_version": "1", "version": "1", "time_stamp": "2026-11-23T10:00:00Z", "request_zone": "sh1a",
+          "sender": {"lang": "en", "user_id": "usr-x", "console_id": "qingcloud", "role": "user",
+                     "channel": "api"}}  # fmt: skip
+
+
 def record(service: str, params: Mapping[str, str], status: str = "successful", directive: bool = True,
-           cluster: str = CLUSTER, action: str = "RunClusterCustomService") -> dict[str, Any]:  # fmt: skip
-    """A job record as DescribeClusterJobs lists it (the app's jobs on every cluster)."""
+           cluster: str = CLUSTER, action: str = "RunClusterCustomService",
+           signed: bool = True) -> dict[str, Any]:  # fmt: skip
+    """A job record as DescribeClusterJobs lists it (the app's jobs on every cluster).  ``signed``: the
+    directive also holds what QingCloud's sample shows beside the request (``SIGNED``)."""
     request = {"action": action, "cluster": cluster, "role": "maininstance",
-               "service": service, "service_params": json.dumps(dict(params)), "zone": "sh1a"}  # fmt: skip
+               "service": service, "service_params": json.dumps(dict(params)), "zone": "sh1a",
+               **(SIGNED if signed else {})}  # fmt: skip
     return {"job_id": f"j-fake{next(_ids):04d}", "job_action": "RunClusterCustomService", "status": status,
             "create_time": "2026-11-23T10:00:00Z", "status_time": "2026-11-23T10:00:06Z", "owner": "usr-x",
             "resource_ids": cluster, "directive": json.dumps(request) if directive else "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,9 +21,13 @@ from qingcloud_mysqlplus.testing.mariadb import MariaDB, mariadb_binaries, priva
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-ACCESS_KEY = "QYTESTACCESSKEY"
+ACCESS_KEY = "QYTESTACCESSKEY"  # every directive holds the access key id: searched for too
 SECRET_KEY = "Canary-Secret-Key-7f3a9"  # searched for in every output: must never appear
 CANARY_PASSWORD = "Canary@Pw-5150x"  # likewise
+CANARY_SIGNATURE = "Canary+Signature/7x2Q4mZ9="  # the request signature in tests/fake_cluster.py's directives
+# A directive's own keys, as JSON or a Python repr writes them (also escaped inside service_params):
+# a line holding one printed (part of) a job record.  Messages name parameters without the quotes.
+DIRECTIVE_KEY = re.compile(r"""\\?["'](?:service_params|access_key_id|signature|passwd|sender)\\?["']\s*:""")
 CLUSTER = "cl-test0001"
 OTHER_CLUSTER = "cl-test0002"
 ZONE = "sh1a"
@@ -137,7 +142,12 @@ def run_bridge(
     )
 
 
-def assert_no_secret(*texts: str) -> None:
+def assert_no_secret(*texts: str, access_key: bool = True) -> None:
+    """No password, secret key, access key id or signature, and no piece of a directive, in any text.
+    ``access_key=False`` only where the access key id is announced on purpose (the simulator's banner)."""
     for text in texts:
         assert CANARY_PASSWORD not in text
         assert SECRET_KEY not in text
+        assert CANARY_SIGNATURE not in text
+        assert not access_key or ACCESS_KEY not in text
+        assert DIRECTIVE_KEY.search(text) is None, DIRECTIVE_KEY.search(text)

@@ -30,7 +30,7 @@ ANSWER = {"ret_code": 0, "total_count": 1, "job_set": [], "node_set": [],
 
 def run_doctor(sim: Sim, *flags: str, **env: str) -> subprocess.CompletedProcess[str]:
     result = run_bridge(["doctor", "--cluster", CLUSTER, *flags], bridge_env(sim, **env))
-    assert_no_secret(result.stdout, result.stderr)
+    assert_no_secret(result.stdout, result.stderr, access_key=False)  # the credentials check names the key id
     return result
 
 

@@ -97,4 +97,4 @@ def test_serve_and_steer_it(served: tuple[Sim, subprocess.Popen[str]]) -> None:
     process.terminate()
     out, err = process.communicate(timeout=10)
     assert out.startswith(f"qingcloud-mysqlplus-sim listening on {sim.url} (clusters {CLUSTER}@{ZONE}; access key")
-    assert_no_secret(out, err)
+    assert_no_secret(out, err, access_key=False)  # the banner names the access key it accepts, on purpose

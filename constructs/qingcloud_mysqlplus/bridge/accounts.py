@@ -47,6 +47,7 @@ class Context:
     on_status: Callable[[str, str, str], None] = lambda _service, _job, _status: None
     current_job: str | None = None  # the job being waited for, for an interrupt message
     expected: Mapping[str, JobTime] | None = None  # service -> how long its jobs take, from the history once read
+    on_done: Callable[[str, Job], None] = lambda _service, _job: None  # a job of ours finished successfully
 
 
 def run_service(ctx: Context, service: str, params: Mapping[str, str], user: str) -> Job:
@@ -83,6 +84,7 @@ def wait_for(ctx: Context, service: str, job_id: str) -> Job:
     job = wait_job(ctx.client, job_id, ctx.deadline, schedule,
                    lambda status: ctx.on_status(service, job_id, status))  # fmt: skip
     ctx.current_job = None
+    ctx.on_done(service, job)
     return job
 
 

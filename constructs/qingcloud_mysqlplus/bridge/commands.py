@@ -16,26 +16,27 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import contract as c
-from .options import DEFAULT_HTTP_TIMEOUT, DEFAULT_TIMEOUT, UsageError, number, option_values, text
+from .options import DEFAULT_HTTP_TIMEOUT, DEFAULT_TIMEOUT, SETTINGS_HELP, UsageError, number, option_values, text
 
 if TYPE_CHECKING:
     from ..qingcloud.client import Client
     from ..qingcloud.settings import Settings
 
 NAMES = ("accounts", "doctor")
-READ_FLAGS = ("--zone", "--cluster", "--endpoint", "--config", "--timeout", "--http-method", "--http-timeout")
+READ_FLAGS = ("--zone", "--cluster", "--endpoint", "--config", "--allow-http", "--timeout", "--http-method",
+              "--http-timeout")  # fmt: skip
 OPTIONS = tuple(o for o in c.COMMON if o.flag in READ_FLAGS)
-EPILOG = """\
+EPILOG = (
+    """\
 exit codes:
   0  done ({what})
   1  {failed}
   2  bad input or configuration; nothing was sent
   130 interrupted (SIGINT)
 
-credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
-QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
-Every flag below also reads the variable named in its help.
 """
+    + SETTINGS_HELP
+)
 ACCOUNTS = ("list the cluster's accounts as its job history shows them (no password, no job record)",
             "the list is written", "the API failed, or the deadline passed")  # fmt: skip
 DOCTOR = ("check credentials, clock, cluster, job history and proxies before a deploy (no writes, unless --probe)",
@@ -48,7 +49,8 @@ def add_parsers(commands: Any, formatter: type[argparse.HelpFormatter]) -> None:
         sub = commands.add_parser(name, help=summary, description=summary, formatter_class=formatter,
                                   epilog=EPILOG.format(what=what, failed=failed))  # fmt: skip
         for opt in OPTIONS:
-            sub.add_argument(opt.flag, default=None, help=f"{opt.help} [${opt.env}]")
+            kind: dict[str, Any] = {"action": "store_const", "const": True} if opt.boolean else {}
+            sub.add_argument(opt.flag, default=None, help=f"{opt.help} [${opt.env}]", **kind)
         if name == "accounts":
             shape = sub.add_mutually_exclusive_group()
             shape.add_argument(
@@ -71,6 +73,7 @@ class Target:
     timeout: float
     http_timeout: float
     method: str
+    allow_http: bool = False  # plain http to another host, opted in (doctor warns of it)
 
     def client(self, stream: TextIO) -> Client:
         from ..qingcloud.client import Client
@@ -95,14 +98,15 @@ def parse_target(args: argparse.Namespace, environ: Mapping[str, str]) -> Target
         if values.get("zone"):
             check_zone(values["zone"])
         settings = resolve(zone=text(values, "zone"), endpoint=text(values, "endpoint"),
-                           config_path=text(values, "config"), environ=environ)  # fmt: skip
+                           config_path=text(values, "config"), environ=environ,
+                           allow_http=bool(values["allow_http"]))  # fmt: skip
     except (AccountRuleError, SettingsError) as err:
         raise UsageError(str(err)) from None
     method = str(values["http_method"] or "POST").upper()
     if method not in ("GET", "POST"):
         raise UsageError(f"http-method: received {method[:10]!r}; expected GET or POST")
     return Target(cluster, settings, number(values, "timeout", DEFAULT_TIMEOUT),
-                  number(values, "http_timeout", DEFAULT_HTTP_TIMEOUT), method)  # fmt: skip
+                  number(values, "http_timeout", DEFAULT_HTTP_TIMEOUT), method, bool(values["allow_http"]))  # fmt: skip
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
@@ -156,7 +160,7 @@ def _doctor(args: argparse.Namespace, target: Target, client: Client, stdout: Te
         print(render.check_line(check), file=stdout, flush=True)
 
     deadline = Deadline(target.timeout)
-    report = doctor(client, target.cluster, deadline, on_check=show)
+    report = doctor(client, target.cluster, deadline, on_check=show, allow_http=target.allow_http)
     if not args.probe:
         return c.EXIT_OK if report.passed else c.EXIT_FAILED
     if not report.passed:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..qingcloud.endpoint import ALLOW_HTTP_ENV
+
 PROG = "qingcloud-mysqlplus"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -34,6 +36,7 @@ PASSWORD = "QINGCLOUD_MYSQLPLUS_PASSWORD"
 PASSWORD_ENV = "QINGCLOUD_MYSQLPLUS_PASSWORD_ENV"
 REPLACE_EXISTING = "QINGCLOUD_MYSQLPLUS_REPLACE_EXISTING"
 RESTART_PROXIES = "QINGCLOUD_MYSQLPLUS_RESTART_PROXIES"
+ALLOW_HTTP = ALLOW_HTTP_ENV  # named where the decision is (the API client's layer)
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
@@ -66,6 +69,7 @@ COMMON = (
     Option("--host", HOST, "'%%' (default) or IPv4 addresses/subnets joined by ';'"),
     Option("--endpoint", ENDPOINT, "API endpoint (else $QINGCLOUD_ENDPOINT, the config file, or https://api.qingcloud.com:443/iaas/)"),
     Option("--config", CONFIG, "config file (default ~/.qingcloud/config.yaml)"),
+    Option("--allow-http", ALLOW_HTTP, "allow plain http:// to another host (requests and password in clear)", boolean=True),
     Option("--timeout", TIMEOUT, "overall deadline in seconds (default 600)"),
     Option("--http-method", HTTP_METHOD, "POST (default: keeps the password out of URLs) or GET"),
     Option("--http-timeout", HTTP_TIMEOUT, "seconds to wait for one answer (default 20)"),

@@ -8,21 +8,19 @@ writes lives in :mod:`.probe`.  Nothing here prints: the caller renders.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..qingcloud.client import Client, ClusterInfo
-from ..qingcloud.endpoint import Endpoint
+from ..qingcloud.endpoint import ALLOW_HTTP_ENV, Endpoint, is_loopback
 from ..qingcloud.errors import AUTH_FAILED, EXPIRED, ApiError, QingCloudError
 from ..qingcloud.history import read
 from ..qingcloud.retry import Deadline
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 CLOCK_WARN, CLOCK_FAIL = 5.0, 30.0  # seconds off; QingCloud refuses a time stamp more than 60 s off
-LOOPBACK_V4 = re.compile(r"127(\.\d{1,3}){3}")
 FORMS = (("app=", "documented"), ("cluster=", "the SDK's"))
 
 
@@ -55,25 +53,25 @@ class Report:
         return all(c.passed for c in self.checks)
 
 
-def loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost (written out, not resolved)."""
-    return host.lower() in ("localhost", "::1") or LOOPBACK_V4.fullmatch(host) is not None
-
-
-def scheme(endpoint: Endpoint) -> tuple[str, str, str]:
-    """https, or plain http only to this machine (a local simulator): status, text, fix."""
+def scheme(endpoint: Endpoint, allowed: bool = False) -> tuple[str, str, str]:
+    """https, or plain http only to this machine (a local simulator): status, text, fix.  ``allowed``:
+    the user opted in to plain http elsewhere (a private cloud on a trusted network): a warning."""
     if endpoint.protocol == "https":
         return OK, f"{endpoint.url}: https, certificates verified", ""
-    if loopback(endpoint.host):
+    if is_loopback(endpoint.host):
         return OK, f"{endpoint.url}: plain http to this machine (a local simulator)", ""
+    if allowed:
+        return (WARN, f"{endpoint.url}: plain http to another machine, allowed by {ALLOW_HTTP_ENV}: the signed "
+                "requests and passwords cross the network in clear", "use an https:// endpoint where there is one")  # fmt: skip
     return (FAIL, f"{endpoint.url}: plain http to another machine carries the signed requests and passwords in clear",
             "use the https:// endpoint of the API")  # fmt: skip
 
 
-def doctor(client: Client, cluster: str, deadline: Deadline, on_check: Callable[[Check], None] | None = None) -> Report:
+def doctor(client: Client, cluster: str, deadline: Deadline, on_check: Callable[[Check], None] | None = None,
+           allow_http: bool = False) -> Report:  # fmt: skip
     """Every read-only check, in order; after a failure that leaves nothing to ask, the rest are skipped."""
     report = Report(cluster, on_check=on_check or (lambda _check: None))
-    report.add("endpoint", *scheme(client.endpoint))
+    report.add("endpoint", *scheme(client.endpoint, allow_http))
     info = _describe_cluster(client, cluster, deadline, report)
     if info is None:
         for name in ("status", "app", "job history", "history depth", "proxies"):

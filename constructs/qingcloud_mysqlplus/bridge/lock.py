@@ -5,6 +5,14 @@ parallel.  ``flock`` on a file named after the cluster serialises the bridges
 of one machine without a storm of refused requests; the kernel drops the lock
 when a process dies, so a killed run leaves none.  Bridges on other machines
 are handled by waiting for the cluster's transition_status to clear.
+
+Whoever can write the lock directory can hold every cluster's lock, or plant
+a symbolic link where a lock file goes.  So the directory must be this user's
+and writable by nobody else, checked on the directory actually opened (the
+lock file is opened relative to it, without following a link); a given one
+that is not is refused (:class:`LockRefused`, exit 2).  On the default path,
+a directory another user made first is passed over for the next name in a
+fixed series, so that all bridges of this user still meet in one directory.
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shlex
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -19,9 +29,17 @@ from pathlib import Path
 
 from ..qingcloud.errors import DeadlineExceeded
 from ..qingcloud.retry import Deadline
+from . import contract as c
 
 SPIN = 0.01  # seconds between tries: the next bridge in line goes as soon as the lock is free
 QUEUED_NICENESS = 10
+DEFAULT_CANDIDATES = 10  # the default path, then -1 .. -9 beside it
+OPEN_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+OPEN_LOCK_FILE = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class LockRefused(Exception):
+    """The lock directory or file is not this user's alone; the message names it and the fix (exit 2)."""
 
 
 def safe_name(*parts: str) -> str:
@@ -34,6 +52,73 @@ def default_lock_dir() -> Path:
     return Path(base) / f"qingcloud-mysqlplus-{os.getuid()}"
 
 
+def not_private(fd: int) -> str | None:
+    """Why the open directory or file ``fd`` is not this user's alone, or None when it is."""
+    info = os.fstat(fd)
+    if info.st_uid != os.getuid():
+        return f"owned by uid {info.st_uid}, not by this user (uid {os.getuid()})"
+    if info.st_mode & 0o022:
+        return f"writable by its group or by others (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
+
+
+def open_given_dir(path: Path) -> int:
+    """The directory the user named (made if missing), if it is theirs alone; else :class:`LockRefused`."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, OPEN_DIRECTORY)
+    why = not_private(fd)
+    if why is None:
+        return fd
+    os.close(fd)
+    fix = f"chmod go-w {shlex.quote(str(path))}, or point" if why.startswith("writable") else "point"
+    raise LockRefused(f"the lock directory {path} is {why}, so other users could hold or replace its locks: "
+                      f"{fix} --lock-dir or {c.LOCK_DIR} at a directory only you can write")  # fmt: skip
+
+
+def open_default_dir(first: Path) -> tuple[int, Path]:
+    """The first of ``first`` and its numbered neighbours that is a directory of this user's alone
+    (not a link), made when missing.  Every bridge of the user walks the same series, and of two
+    racing ``mkdir`` one wins, so they all meet in the same directory."""
+    first.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a runtime directory not made yet
+    for n in range(DEFAULT_CANDIDATES):
+        path = first.with_name(f"{first.name}-{n}") if n else first
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        try:
+            fd = os.open(path, OPEN_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:  # a link (ELOOP), a file (ENOTDIR), or removed since
+            continue
+        if not_private(fd) is None:
+            return fd, path
+        os.close(fd)
+    raise LockRefused(f"{first} and the {DEFAULT_CANDIDATES - 1} names after it are other users' or writable by "
+                      f"them: point --lock-dir or {c.LOCK_DIR} at a directory only you can write")  # fmt: skip
+
+
+def open_lock_file(directory: int, path: Path) -> int:
+    """``path.name`` in the open directory, made 0600 if missing; a link there is not followed."""
+    try:
+        fd = os.open(path.name, OPEN_LOCK_FILE, 0o600, dir_fd=directory)
+    except OSError:
+        try:
+            link = stat.S_ISLNK(os.stat(path.name, dir_fd=directory, follow_symlinks=False).st_mode)
+        except OSError:
+            link = False
+        if not link:
+            raise
+        remove = shlex.join(["rm", str(path)])
+        raise LockRefused(f"the lock file {path} is a symbolic link, which is not followed: remove it "
+                          f"({remove}) if you made it, else find out who did") from None  # fmt: skip
+    why = not_private(fd) or (None if stat.S_ISREG(os.fstat(fd).st_mode) else "not a regular file")
+    if why is not None:
+        os.close(fd)
+        raise LockRefused(f"the lock file {path} is {why}: remove it, or point --lock-dir or {c.LOCK_DIR} at "
+                          "a directory only you can write")  # fmt: skip
+    return fd
+
+
 class ClusterLock:
     """The lock file of one cluster: taken at once when free, else waited for.
 
@@ -43,11 +128,14 @@ class ClusterLock:
     """
 
     def __init__(self, zone: str, cluster: str, lock_dir: Path | None = None) -> None:
-        directory = lock_dir or default_lock_dir()
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.cluster = cluster
-        self._fd = os.open(directory / f"{safe_name(zone, cluster)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        self.held = False
+        """Raises :class:`LockRefused` for a directory or file others control, OSError when it cannot be made."""
+        self.cluster, self.held = cluster, False
+        directory, where = (open_given_dir(lock_dir), lock_dir) if lock_dir else open_default_dir(default_lock_dir())
+        self.notes_path = where / f"{safe_name(zone, cluster)}.notes.json"  # see bridge/notes.py
+        try:
+            self._fd = open_lock_file(directory, where / f"{safe_name(zone, cluster)}.lock")
+        finally:
+            os.close(directory)
 
     def try_take(self) -> bool:
         try:

@@ -1,7 +1,8 @@
 """``qingcloud-mysqlplus``: the bridge that Terraform's local-exec runs.
 
-``main`` parses, runs one add or delete, and maps the result to an exit code;
-the decisions live in ``accounts`` and the evidence in ``evidence``.  It must
+``main`` parses, runs one add or delete (:func:`.work.perform`), and maps the
+result to an exit code; the decisions live in ``accounts`` and the evidence in
+``evidence``.  It must
 start fast: nothing here imports cdktf, constructs or jsii.
 """
 
@@ -13,16 +14,13 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from . import commands
 from . import contract as c
-from .lock import ClusterLock, step_back
-from .options import Request, UsageError, build_parser, parse_request
+from .lock import ClusterLock, LockRefused, step_back
+from .options import Invocation, UsageError, build_parser, parse_request
 from .report import Reporter, replay, write_status
-
-if TYPE_CHECKING:
-    from .accounts import Context, Outcome
 
 
 class Interrupted(BaseException):
@@ -49,7 +47,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     return code
 
 
-def run(command: str, parse: Callable[[], Request], stream: TextIO) -> tuple[int, str]:
+def run(command: str, parse: Callable[[], Invocation], stream: TextIO) -> tuple[int, str]:
     """Parse, decide, report: the exit code and the last line said."""
     try:
         request = parse()
@@ -64,6 +62,9 @@ def run(command: str, parse: Callable[[], Request], stream: TextIO) -> tuple[int
         return c.EXIT_OK, report.last
     try:
         lock = ClusterLock(request.settings.zone, request.cluster, Path(request.lock_dir) if request.lock_dir else None)
+    except LockRefused as err:  # others could hold or replace the lock: configuration, nothing sent
+        report.say(f"error: {err}")
+        return c.EXIT_USAGE, report.last
     except OSError as err:
         report.say(
             f"failed: cannot open the cluster's lock file ({err.strerror}): point --lock-dir or {c.LOCK_DIR} at a writable directory"
@@ -75,12 +76,13 @@ def run(command: str, parse: Callable[[], Request], stream: TextIO) -> tuple[int
     from ..qingcloud.errors import QingCloudError
     from .accounts import Failure
     from .report import hint, outcome_line
+    from .work import context, perform
 
-    ctx = _context(request, report)
+    ctx = context(request, report)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with lock:
-            outcome = _work(request, ctx, report, lock)
+            outcome = perform(request, ctx, lock)
         report.say(outcome_line(outcome, request.spec.label, request.cluster, report.elapsed()))
         return c.EXIT_OK, report.last
     except Failure as err:
@@ -92,46 +94,6 @@ def run(command: str, parse: Callable[[], Request], stream: TextIO) -> tuple[int
         report.say(f"interrupted by {str(err) or 'SIGINT'}{job}")
         return c.EXIT_INTERRUPTED, report.last
     return c.EXIT_FAILED, report.last
-
-
-def _context(request: Request, report: Reporter) -> Context:
-    from ..qingcloud.client import Client
-    from ..qingcloud.retry import Deadline
-    from .accounts import Context
-
-    settings = request.settings
-    client = Client(access_key=settings.access_key, secret_key=settings.secret_key, zone=settings.zone,
-                    endpoint=settings.endpoint, verb=request.method, http_timeout=request.http_timeout,
-                    on_retry=report.retrying)  # fmt: skip
-    return Context(client, request.cluster, Deadline(request.timeout), notice=report.note, on_status=report.status)
-
-
-def _work(request: Request, ctx: Context, report: Reporter, lock: ClusterLock) -> Outcome:
-    from dataclasses import replace
-
-    from .accounts import add, delete, look_first
-    from .proxies import restart_proxies
-
-    def waiting() -> None:
-        report.note("waiting for another bridge on the same cluster")
-
-    # Read before queueing: no other bridge on this machine touches this user, and the connection is
-    # then open when the lock comes, so the request goes at once.
-    queued = not lock.held
-    first = look_first(ctx, request.spec.user)
-    if queued:
-        lock.wait(ctx.deadline, on_wait=waiting)
-    service = "del_user" if request.command == "del-user" else "add_user"
-    if queued and ctx.expected is not None and service not in ctx.expected:
-        first = look_first(ctx, request.spec.user)  # the bridges ahead in line have run jobs since: learn from them
-    if request.command == "del-user":
-        return delete(ctx, request.spec, first)
-    outcome = add(ctx, request.spec, request.password, request.replace_existing, first)
-    if not request.restart_proxies:
-        return outcome
-    restarted = restart_proxies(ctx)
-    note = f"restarted proxies {', '.join(restarted)}" if restarted else "the cluster has no proxy node"
-    return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
 
 
 if __name__ == "__main__":

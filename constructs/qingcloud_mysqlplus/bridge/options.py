@@ -29,6 +29,13 @@ from . import contract as c
 
 DEFAULT_TIMEOUT, DEFAULT_HTTP_TIMEOUT = 600.0, 20.0
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+SETTINGS_HELP = """\
+credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
+QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
+endpoint: https:// (certificates always verified), or plain http:// to this
+machine only (127.0.0.1, ::1, localhost) unless --allow-http.
+Every flag below also reads the variable named in its help.
+"""
 EPILOG = f"""\
 exit codes:
   0  done (del-user of an account the cluster's job history shows is not there is done too)
@@ -38,10 +45,7 @@ exit codes:
 
 password: from ${c.PASSWORD}, from the variable named by --password-env,
 or from --password-stdin; never from the command line.
-credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
-QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
-Every flag below also reads the variable named in its help.
-"""
+{SETTINGS_HELP}"""
 
 
 class UsageError(Exception):
@@ -51,7 +55,7 @@ class UsageError(Exception):
 
 
 @dataclass(frozen=True)
-class Request:
+class Invocation:
     command: str  # add-user | del-user
     cluster: str
     spec: AccountSpec
@@ -67,7 +71,7 @@ class Request:
     restart_proxies: bool = False
 
     def __repr__(self) -> str:  # never the password
-        return f"Request({self.command} {self.spec.label} on {self.cluster})"
+        return f"Invocation({self.command} {self.spec.label} on {self.cluster})"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,7 +176,7 @@ def account(command: str, values: Mapping[str, object]) -> tuple[str, AccountSpe
         raise UsageError(str(err)) from None
 
 
-def parse_request(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Request:
+def parse_request(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:
     command = str(args.command)
     values = option_values(args, c.COMMON + (c.ADD_ONLY if command == "add-user" else c.DEL_ONLY), environ)
     cluster, spec = account(command, values)
@@ -184,17 +188,18 @@ def parse_request(args: argparse.Namespace, environ: Mapping[str, str], stdin: T
 
 
 def _checked(command: str, values: Mapping[str, object], cluster: str, spec: AccountSpec,
-             args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Request:  # fmt: skip
+             args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:  # fmt: skip
     password = read_password(values, args.password_stdin, environ, stdin) if command == "add-user" else ""
     method = str(values["http_method"] or "POST").upper()
     if method not in ("GET", "POST"):
         raise UsageError(f"http-method: received {method[:10]!r}; expected GET or POST")
     try:
         settings = resolve(zone=text(values, "zone"), endpoint=text(values, "endpoint"),
-                           config_path=text(values, "config"), environ=environ)  # fmt: skip
+                           config_path=text(values, "config"), environ=environ,
+                           allow_http=bool(values["allow_http"]))  # fmt: skip
     except SettingsError as err:
         raise UsageError(str(err)) from None
-    return Request(command, cluster, spec, settings, password, number(values, "timeout", DEFAULT_TIMEOUT),
+    return Invocation(command, cluster, spec, settings, password, number(values, "timeout", DEFAULT_TIMEOUT),
                    number(values, "http_timeout", DEFAULT_HTTP_TIMEOUT), method, bool(values["quiet"]),
                    text(values, "lock_dir"), keep=bool(values.get("keep")),
                    replace_existing=bool(values.get("replace_existing")),

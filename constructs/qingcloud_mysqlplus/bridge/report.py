@@ -84,10 +84,16 @@ def hint(err: QingCloudError, command: str) -> str:
 
 
 def write_status(path: Path, code: int, last: str) -> None:
-    """Replace the status file in one step, so a reader (or a killed writer) never sees half of it."""
+    """Replace the status file in one step, so a reader (or a killed writer) never sees half of it.
+
+    The file is made 0600, in a 0700 directory: only this user reads what the run said.  The
+    temporary file is made anew (O_EXCL, so never through a link planted in its place)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"exit": code, "last": last}), encoding="utf-8")
+    tmp.unlink(missing_ok=True)  # left by a killed writer that had this pid; a link is removed, not followed
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with open(fd, "w", encoding="utf-8") as file:
+        file.write(json.dumps({"exit": code, "last": last}))
     tmp.replace(path)
 
 

@@ -69,6 +69,7 @@ class MysqlPlusAccount(Construct):
         ssl: bool = False,
         password_version: int = 1,
         endpoint: str | None = None,
+        allow_insecure_http: bool = False,
         timeout_seconds: int | float = 600,
         keep_on_destroy: bool = False,
         replace_existing: bool = False,
@@ -79,8 +80,9 @@ class MysqlPlusAccount(Construct):
         props = AccountProps(
             cluster_id=cluster_id, zone=zone, user=user, password=password, password_env=password_env,
             host=host, database=database, privilege=privilege, ssl=ssl, password_version=password_version,
-            endpoint=endpoint, timeout_seconds=timeout_seconds, keep_on_destroy=keep_on_destroy,
-            replace_existing=replace_existing, restart_proxies=restart_proxies, bridge_command=bridge_command,
+            endpoint=endpoint, allow_insecure_http=allow_insecure_http, timeout_seconds=timeout_seconds,
+            keep_on_destroy=keep_on_destroy, replace_existing=replace_existing, restart_proxies=restart_proxies,
+            bridge_command=bridge_command,
         )  # fmt: skip
         account = props.validate(construct_path(self, scope, id))
         AccountsBlock.of(scope, account.bridge_command or bridge_interpreter()).add(account)

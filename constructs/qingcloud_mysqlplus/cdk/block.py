@@ -43,7 +43,7 @@ from .state import StackWhere
 ADD_ENV = {c.ZONE: "zone", c.CLUSTER: "cluster_id", c.USER: "user", c.HOST: "host", c.ENDPOINT: "endpoint",
            c.TIMEOUT: "timeout", c.DATABASE: "database", c.PRIV: "priv", c.SSL: "ssl",
            c.PASSWORD_ENV: "password_env", c.REPLACE_EXISTING: "replace_existing",
-           c.RESTART_PROXIES: "restart_proxies"}  # fmt: skip
+           c.RESTART_PROXIES: "restart_proxies", c.ALLOW_HTTP: "allow_http"}  # fmt: skip
 DEL_ENV = {c.ZONE: "zone", c.CLUSTER: "cluster_id", c.USER: "user", c.HOST: "host", c.ENDPOINT: "endpoint",
            c.TIMEOUT: "timeout"}  # fmt: skip
 
@@ -173,7 +173,8 @@ class AccountsBlock(Construct):
         return {key: {"cluster_id": a.cluster_id, "zone": a.zone, "user": a.user, "host": a.host,
                       "database": a.database, "privilege": a.privilege.value, "ssl": a.ssl,
                       "password_version": a.password_version, "endpoint": a.endpoint, "timeout": a.timeout,
-                      "keep_on_destroy": a.keep_on_destroy, "construct": a.path}
+                      "keep_on_destroy": a.keep_on_destroy, "allow_insecure_http": a.allow_insecure_http,
+                      "construct": a.path}
                 for key, a in self._sorted()}  # fmt: skip
 
     def _passwords(self) -> dict[str, str]:
@@ -204,7 +205,8 @@ def _wanted(a: Account) -> lookups.Wanted:
     declared = {"host": a.host, "database": a.database, "priv": a.privilege.value, "ssl": a.ssl}
     literal = all(a.literal(name) is not None for name in ("host", "database", "ssl"))
     return lookups.Wanted(a.key, a.literal("zone"), a.literal("cluster_id"), a.literal("user"), a.literal("endpoint"),
-                          declared if literal else None, functools.partial(_readable_password, a))  # fmt: skip
+                          declared if literal else None, functools.partial(_readable_password, a),
+                          allow_http=a.allow_insecure_http)  # fmt: skip
 
 
 def _readable_password(a: Account) -> str | None:
@@ -225,15 +227,23 @@ def _made_value(a: Account, restore: bool = False) -> dict[str, str]:
              "timeout": a.timeout, "database": a.database, "priv": a.privilege.value,
              "ssl": c.flag_word(a.ssl == "YES"), "password_env": a.password_env,
              "replace_existing": c.flag_word(a.replace_existing or restore),
-             "restart_proxies": c.flag_word(a.restart_proxies)}  # fmt: skip
+             "restart_proxies": c.flag_word(a.restart_proxies),
+             "allow_http": c.flag_word(a.allow_insecure_http)}  # fmt: skip
     return value
 
 
 def _destroy_step(interpreter: list[str]) -> dict[str, Any]:
     """``del-user`` from ``self.input`` only: a destroy step may reference nothing else."""
     env = {name: f"${{self.input.{field}}}" for name, field in DEL_ENV.items()}
-    env[c.KEEP] = f'${{self.input.keep_on_destroy ? "{c.flag_word(True)}" : "{c.flag_word(False)}"}}'
+    env[c.KEEP] = _flag_word("self.input.keep_on_destroy")
+    # try(): an instance made by an earlier version has no such field in its stored input.
+    env[c.ALLOW_HTTP] = _flag_word("try(self.input.allow_insecure_http, false)")
     return {"local-exec": {"when": "destroy", "interpreter": interpreter, "command": "del-user", "environment": env}}
+
+
+def _flag_word(condition: str) -> str:
+    """A boolean Terraform expression, written into the environment as the bridge reads a flag."""
+    return f'${{{condition} ? "{c.flag_word(True)}" : "{c.flag_word(False)}"}}'
 
 
 def _add_steps(interpreter: list[str]) -> list[dict[str, Any]]:

@@ -38,7 +38,7 @@ from ..qingcloud.client import Client
 from ..qingcloud.errors import QingCloudError
 from ..qingcloud.history import UserFacts, read
 from ..qingcloud.retry import Deadline
-from ..qingcloud.settings import SettingsError, resolve
+from ..qingcloud.settings import InsecureEndpoint, SettingsError, resolve
 from ..rules import AccountRuleError, check_password, normalize_host
 from .state import StackWhere, confirmed, read_state
 
@@ -61,6 +61,7 @@ class Wanted:
     endpoint: str | None
     declared: Mapping[str, str] | None = None  # host, database, priv, ssl as add_user sends them (None: a token)
     password: Callable[[], str | None] = field(default=lambda: None, repr=False, compare=False)  # None: unreadable
+    allow_http: bool = False  # the construct's allow_insecure_http
 
     @property
     def name(self) -> str:
@@ -198,7 +199,11 @@ def check_clusters(wanted: list[Wanted], environ: Mapping[str, str]) -> tuple[di
     deadline = Deadline(CLUSTER_SECONDS)
     for (zone, endpoint, cluster), members in sorted(groups.items()):
         try:
-            settings = resolve(zone=zone, endpoint=endpoint or None, environ=environ)
+            settings = resolve(zone=zone, endpoint=endpoint or None, environ=environ,
+                               allow_http=all(w.allow_http for w in members))  # fmt: skip
+        except InsecureEndpoint as err:  # this endpoint only: nothing is sent there
+            notes.append(f"cluster check on {cluster} skipped ({err})")
+            continue
         except SettingsError as err:
             notes.append(f"cluster check skipped ({str(err).split(' (looked in')[0]})")
             break

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple, TypeVar
 
-from ..qingcloud.endpoint import DEFAULT_ENDPOINT, Endpoint
+from ..qingcloud.endpoint import DEFAULT_ENDPOINT, Endpoint, plain_http_refused
 from ..rules import (
     ALL_DATABASES,
     ALL_HOSTS,
@@ -58,7 +58,8 @@ DOCS: dict[str, PropDoc] = {
     "privilege": PropDoc("`Privilege.STANDARD`", "`SUPERUSER` needs `database=\"*\"`; one superuser per cluster"),
     "ssl": PropDoc("`False`", "`True` needs the cluster's SSL transport on"),
     "password_version": PropDoc("`1`", "bump it with a new password to rotate"),
-    "endpoint": PropDoc("`$QINGCLOUD_ENDPOINT` at deploy time, else the public API", "for private clouds and the simulator"),
+    "endpoint": PropDoc("`$QINGCLOUD_ENDPOINT` at deploy time, else the public API", "for private clouds and the simulator; plain `http://` only to this machine (`127.0.0.1`, `::1`, `localhost`) unless `allow_insecure_http`"),
+    "allow_insecure_http": PropDoc("`False`", "let a plain `http://` endpoint on another host carry the signed requests and the password in clear (a private cloud on a trusted network); https is always verified"),
     "timeout_seconds": PropDoc("`600`", "deadline of each add or delete, retries included"),
     "keep_on_destroy": PropDoc("`False`", "leave the account on the cluster when the construct goes"),
     "replace_existing": PropDoc("`False`", "if the account exists otherwise than declared, delete and recreate it"),
@@ -91,6 +92,7 @@ class AccountProps:
     ssl: bool = False
     password_version: int = 1
     endpoint: str | None = None
+    allow_insecure_http: bool = False
     timeout_seconds: int | float = 600
     keep_on_destroy: bool = False
     replace_existing: bool = False
@@ -116,16 +118,17 @@ class AccountProps:
             check_privilege_scope(privilege, database)
         self._check_password()
         self._check_numbers_and_flags()
-        if self.endpoint is not None and not unresolved(self.endpoint) and not _parses(self.endpoint):
-            raise _Refused(f"endpoint: received {shown(self.endpoint)}; expected a URL such as {DEFAULT_ENDPOINT}")
+        if self.endpoint is not None and not unresolved(self.endpoint):
+            self._check_endpoint(self.endpoint)
         literal_cluster, literal_user = not unresolved(cluster), not unresolved(user)
         key = f"{cluster}/{user}" if literal_cluster and literal_user else path
         return Account(
             path=path, key=key, cluster_id=cluster, zone=self.zone, user=user, host=_host(self.host),
             database=database, privilege=privilege, ssl=ssl, password_version=self.password_version,
             password=self.password, password_env=self.password_env or "", endpoint=self.endpoint or "",
-            timeout=str(self.timeout_seconds), keep_on_destroy=self.keep_on_destroy,
-            replace_existing=self.replace_existing, restart_proxies=self.restart_proxies,
+            allow_insecure_http=self.allow_insecure_http, timeout=str(self.timeout_seconds),
+            keep_on_destroy=self.keep_on_destroy, replace_existing=self.replace_existing,
+            restart_proxies=self.restart_proxies,
             bridge_command=tuple(self.bridge_command) if self.bridge_command else None,
         )  # fmt: skip
 
@@ -151,9 +154,20 @@ class AccountProps:
         number = isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
         if not number or not math.isfinite(timeout) or timeout <= 0:
             raise _Refused(f"timeout_seconds: received {shown(timeout)}; expected a positive number")
-        for name in ("keep_on_destroy", "replace_existing", "restart_proxies"):
+        for name in ("allow_insecure_http", "keep_on_destroy", "replace_existing", "restart_proxies"):
             if not isinstance(getattr(self, name), bool):
                 raise _Refused(f"{name}: received {shown(getattr(self, name))}; expected True or False")
+
+    def _check_endpoint(self, endpoint: object) -> None:
+        """The bridge's own parser and plain-http rule, on a literal (a token is the bridge's to check)."""
+        parsed = _parsed(endpoint)
+        if parsed is None:
+            raise _Refused(f"endpoint: received {shown(endpoint)}; expected a URL such as {DEFAULT_ENDPOINT}")
+        if plain_http_refused(parsed, self.allow_insecure_http):
+            raise _Refused(f"endpoint: received {parsed.url!r}, plain http to another host, which would carry the "
+                           "signed requests and the password in clear; expected https://, http:// to this machine "
+                           "(127.0.0.1, ::1, localhost), or allow_insecure_http=True for a private cloud on a "
+                           "trusted network")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -173,6 +187,7 @@ class Account:
     password: str | None  # a token, never a literal
     password_env: str
     endpoint: str
+    allow_insecure_http: bool
     timeout: str
     keep_on_destroy: bool
     replace_existing: bool
@@ -207,12 +222,12 @@ def _host(host: Any) -> str:
     raise _Refused(f"host: received {shown(host)}; expected '%' or IPv4 addresses/subnets, as a list or ';'-joined")
 
 
-def _parses(endpoint: object) -> bool:
-    """Whether the bridge would accept this endpoint (the same parser)."""
+def _parsed(endpoint: object) -> Endpoint | None:
+    """The endpoint as the bridge would parse it (the same parser), or None when it would refuse it."""
     try:
-        return isinstance(endpoint, str) and bool(Endpoint.parse(endpoint))
+        return Endpoint.parse(endpoint) if isinstance(endpoint, str) else None
     except ValueError:
-        return False
+        return None
 
 
 PROP_NAMES = tuple(f.name for f in fields(AccountProps))

@@ -176,6 +176,11 @@ class Client:
         self._clusters[cluster] = info
         return info
 
+    def know_app(self, cluster: str, app_id: str) -> None:
+        """Take the cluster's ``app_id`` from elsewhere (another bridge's notes): no DescribeClusters for it."""
+        if app_id and cluster not in self._clusters:
+            self._clusters[cluster] = ClusterInfo(cluster, "", "", app_id)
+
     def transition_status(self, cluster: str, deadline: Deadline) -> str | None:
         """The cluster's ``transition_status`` ("" when idle); None if it is not listed."""
         info = self.cluster_info(cluster, deadline)

@@ -5,6 +5,8 @@ Order: command-line flags, then environment (``QINGCLOUD_ACCESS_KEY``,
 QingCloud Terraform provider), then ``~/.qingcloud/config.yaml`` (as
 qingcloud-cli and the Python SDK: ``qy_access_key_id``,
 ``qy_secret_access_key``, ``zone``, ``host``, ``port``, ``protocol``).
+A plain ``http://`` endpoint on another host is refused here, before any
+client exists, unless the caller passes the user's opt-in.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .endpoint import DEFAULT_ENDPOINT, Endpoint
+from .endpoint import DEFAULT_ENDPOINT, Endpoint, plain_http_refusal, plain_http_refused
 
 DEFAULT_CONFIG = "~/.qingcloud/config.yaml"
 
 
 class SettingsError(ValueError):
     """A missing or malformed setting; the message says where it was looked for."""
+
+
+class InsecureEndpoint(SettingsError):
+    """Plain http to another host without the opt-in: nothing may be sent there."""
 
 
 @dataclass(frozen=True)
@@ -31,8 +37,8 @@ class Settings:
     zone: str
     endpoint: Endpoint
 
-    def __repr__(self) -> str:  # never the secret key
-        return f"Settings(access_key={self.access_key!r}, zone={self.zone!r}, endpoint={self.endpoint.url!r})"
+    def __repr__(self) -> str:  # no key: the access key id is in every directive, which stays out of output
+        return f"Settings(zone={self.zone!r}, endpoint={self.endpoint.url!r})"
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -55,8 +61,10 @@ def resolve(
     endpoint: str | None = None,
     config_path: str | None = None,
     environ: Mapping[str, str] = os.environ,
+    allow_http: bool = False,
 ) -> Settings:
-    """Flags beat environment, environment beats the config file."""
+    """Flags beat environment, environment beats the config file.  ``allow_http``: the user's opt-in to
+    plain http beyond this machine, as the caller reads it (:func:`.endpoint.plain_http_refused`)."""
     path = Path(os.path.expanduser(config_path or DEFAULT_CONFIG))
     file: dict[str, Any] = {}
     if config_path and not path.exists():
@@ -90,4 +98,6 @@ def resolve(
         parsed = Endpoint.parse(url or DEFAULT_ENDPOINT)
     except ValueError as err:
         raise SettingsError(str(err)) from None
+    if plain_http_refused(parsed, allow_http):
+        raise InsecureEndpoint(plain_http_refusal(parsed))
     return Settings(access_key, secret_key, zone_value.lower(), parsed)
