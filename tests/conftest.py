@@ -23,8 +23,10 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     # worker's deploys must not make another worker's deploys wait (and miss deadlines).
     os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix=f"xdg-{os.environ['PYTEST_XDIST_WORKER']}-")
 
+from e2e_project import Project, e2e_project  # noqa: E402
 from helpers import MariaDB, Sim, mariadb_binaries, private_mariadb, running_sim  # noqa: E402
 from local_servers import Handler, Server  # noqa: E402
+from qingcloud_mysqlplus.cdk import lookups  # noqa: E402
 from qingcloud_mysqlplus.testing.postgres import Postgres, postgres_bindir, private_postgres  # noqa: E402
 
 
@@ -32,6 +34,49 @@ from qingcloud_mysqlplus.testing.postgres import Postgres, postgres_bindir, priv
 def sim() -> Iterator[Sim]:
     with running_sim() as s:
         yield s
+
+
+@pytest.fixture(scope="module")
+def module_sim() -> Iterator[Sim]:
+    """One simulator for a module's many quick examples (generated tests): jobs end at once."""
+    with running_sim(job_seconds=0.0) as s:
+        yield s
+
+
+@pytest.fixture
+def db_sim(mariadb: MariaDB) -> Iterator[Sim]:
+    """A simulator whose accounts are real ones on the session's MariaDB."""
+    with running_sim(mysql_dsn=mariadb.dsn) as s:
+        yield s
+
+
+@pytest.fixture
+def no_lookups(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Synth without its state and cluster reads (they have tests of their own); a module opts in with
+    ``pytestmark = pytest.mark.usefixtures("no_lookups")``.  HOME is empty: no ~/.qingcloud of the machine's."""
+    monkeypatch.setenv(lookups.LOOKUPS_ENV, "0")
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
+@pytest.fixture
+def project_options() -> dict[str, Any]:
+    """``e2e_project``'s keywords for the ``project`` fixture: a module overrides this fixture to pick
+    another framework or state backend."""
+    return {}
+
+
+@pytest.fixture
+def project(tmp_path: Path, mariadb: MariaDB, project_options: dict[str, Any]) -> Iterator[Project]:
+    """A throwaway CDKTF project (tests/e2e_project.py) on a simulator backed by the session's MariaDB."""
+    with e2e_project(tmp_path / "project", mariadb, **project_options) as made:
+        yield made
+
+
+@pytest.fixture
+def pg_state(request: pytest.FixtureRequest, postgres: Postgres) -> dict[str, Any]:
+    """``project_options`` for state in the session's PostgreSQL, in a new database named after the test."""
+    database = request.node.name.replace("test_", "s_")[:40]
+    return {"backend": "pg", "pg_conn_str": postgres.create_database(database)}
 
 
 @pytest.fixture(scope="session")

@@ -26,11 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-import pymysql
-
+from accounts_found import reset_server
 from helpers import ACCESS_KEY, CLUSTER, ROOT, SECRET_KEY, ZONE, MariaDB, Sim, running_sim
-
-SYSTEM_USERS = ("root", "mariadb.sys", "mysql", "PUBLIC", "")
 
 
 def password_for(user: str, version: int = 1) -> str:
@@ -141,7 +138,7 @@ class Project:
 
         For the local backend the state file comes along (as a CI cache or an
         artifact would bring it); a remote backend needs nothing.  No
-        cdktf.out (no journal, no status files), no .terraform, and a fresh
+        cdktf.out (no status files), no .terraform, and a fresh
         HOME, TMPDIR and XDG_* directories.  Simulator, framework, backend,
         passwords and extra env are the same; outputs are the runner's own.
         """
@@ -180,15 +177,6 @@ def run_together(
     return [project.finish(process, timeout) for project, process in started]
 
 
-def add_user_counts(sim: Sim) -> dict[str, int]:
-    """How many add_user jobs the cluster ran per user (any outcome)."""
-    counts: dict[str, int] = {}
-    for job in sim.jobs():
-        if job["service"] == "add_user":
-            counts[job["user"]] = counts.get(job["user"], 0) + 1
-    return counts
-
-
 def scan(project: Project) -> list[str]:
     """Every secret in every file the run left and every line it printed: where found."""
     hits = []
@@ -199,38 +187,6 @@ def scan(project: Project) -> list[str]:
     for index, text in enumerate(project.outputs):
         hits += [f"output {index}: {s[:6]}..." for s in project.secrets() if s in text]
     return hits
-
-
-def server_users(db: MariaDB) -> set[str]:
-    """Every account on the MariaDB server that is not the server's own."""
-    with db.connect() as conn, conn.cursor() as cur:
-        cur.execute("SELECT DISTINCT User FROM mysql.user")
-        return {row[0] for row in cur.fetchall()} - set(SYSTEM_USERS)
-
-
-def server_hosts(db: MariaDB, user: str) -> set[str]:
-    with db.connect() as conn, conn.cursor() as cur:
-        cur.execute("SELECT Host FROM mysql.user WHERE User = %s", (user,))
-        return {row[0] for row in cur.fetchall()}
-
-
-def can_log_in(db: MariaDB, user: str, password: str) -> bool:
-    try:
-        db.connect(user, password).close()
-        return True
-    except pymysql.err.OperationalError:
-        return False
-
-
-def reset_server(db: MariaDB) -> None:
-    """Drop what a test left, so the next one starts from an empty cluster."""
-    with db.connect() as conn, conn.cursor() as cur:
-        cur.execute("SELECT User, Host FROM mysql.user")
-        for user, host in cur.fetchall():
-            if user not in SYSTEM_USERS:
-                cur.execute("DROP USER %s@%s", (user, host))
-        cur.execute("CREATE DATABASE IF NOT EXISTS app")
-        cur.execute("DROP TABLE IF EXISTS qingcloud_mysqlplus_sim.accounts")
 
 
 @contextmanager
@@ -273,14 +229,15 @@ def kill_like_ci(process: subprocess.Popen[str], grace: float = 3.0) -> None:
     """What a cancelled CI job does: SIGTERM to every process, then SIGKILL to what is left."""
     tree = process_tree(process.pid)
     for pid in tree:
-        _signal(pid, signal.SIGTERM)
+        signal_process(pid, signal.SIGTERM)
     time.sleep(grace)
     for pid in {p for root in tree for p in process_tree(root)}:  # orphans too
-        _signal(pid, signal.SIGKILL)
+        signal_process(pid, signal.SIGKILL)
     process.wait(timeout=30)
 
 
-def _signal(pid: int, sig: signal.Signals) -> None:
+def signal_process(pid: int, sig: signal.Signals) -> None:
+    """``sig`` to ``pid``, if it still runs."""
     try:
         os.kill(pid, sig)
     except ProcessLookupError:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpers import ACCESS_KEY, CANARY_SIGNATURE
+from qingcloud_mysqlplus.bridge.accounts import Context
 from qingcloud_mysqlplus.qingcloud.errors import ApiError, QingCloudError
 from qingcloud_mysqlplus.qingcloud.jobs import Job, parse_job
 from qingcloud_mysqlplus.qingcloud.retry import Backoff, Deadline
@@ -102,3 +103,24 @@ class FakeClient:
 
     def sleep(self, seconds: float) -> None:
         self.slept += seconds
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def context(client: FakeClient) -> Context:
+    """The decisions' context on ``client``, with a 600 s deadline whose clock moves only with the fake's sleeps."""
+    clock = FakeClock()
+    client_sleep = client.sleep
+
+    def sleep(seconds: float) -> None:  # the fake's time moves with its sleeps
+        clock.now += seconds
+        client_sleep(seconds)
+
+    client.sleep = sleep  # type: ignore[method-assign]
+    return Context(client, CLUSTER, Deadline(600, clock=clock))  # type: ignore[arg-type]

@@ -37,7 +37,6 @@ ZONE = "sh1a"
 class Sim:
     url: str
     base: str
-    journal: str  # the bridge's journal directory for runs against this simulator
     control: SimControl = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -95,19 +94,16 @@ def running_sim(
     credentials: dict[str, str] | None = None,
     **kw: Any,
 ) -> Iterator[Sim]:
-    with (
-        serving(
-            clusters=clusters or [f"{CLUSTER}@{ZONE}", f"{OTHER_CLUSTER}@{ZONE}"],
-            job_seconds=job_seconds,
-            credentials=credentials or {ACCESS_KEY: SECRET_KEY},
-            mysql_dsn=mysql_dsn,
-            faults=faults,
-            options=options,
-            **kw,
-        ) as url,
-        tempfile.TemporaryDirectory(prefix="journal-") as journal,
-    ):
-        yield Sim(url, url.removesuffix("/iaas/"), journal)
+    with serving(
+        clusters=clusters or [f"{CLUSTER}@{ZONE}", f"{OTHER_CLUSTER}@{ZONE}"],
+        job_seconds=job_seconds,
+        credentials=credentials or {ACCESS_KEY: SECRET_KEY},
+        mysql_dsn=mysql_dsn,
+        faults=faults,
+        options=options,
+        **kw,
+    ) as url:
+        yield Sim(url, url.removesuffix("/iaas/"))
 
 
 def bridge_env(sim: Sim, **extra: str) -> dict[str, str]:
@@ -118,10 +114,18 @@ def bridge_env(sim: Sim, **extra: str) -> dict[str, str]:
         QINGCLOUD_ENDPOINT=sim.url,
         QINGCLOUD_ZONE=ZONE,
         HOME=tempfile.gettempdir(),  # no ~/.qingcloud/config.yaml of the machine's
-        QINGCLOUD_MYSQLPLUS_JOURNAL_DIR=sim.journal,
     )
     env.update(extra)
     return env
+
+
+ADD = ["add-user", "--cluster", CLUSTER, "--user", "app_rw"]  # the bridge's commands for the tests' account
+DEL = ["del-user", "--cluster", CLUSTER, "--user", "app_rw"]
+
+
+def password_env(sim: Sim, **extra: str) -> dict[str, str]:
+    """``bridge_env`` with the canary password in QINGCLOUD_MYSQLPLUS_PASSWORD (``extra`` may replace it)."""
+    return bridge_env(sim, **{"QINGCLOUD_MYSQLPLUS_PASSWORD": CANARY_PASSWORD, **extra})
 
 
 def run_bridge(

@@ -1,5 +1,6 @@
-"""Deploy, kill like a cancelled CI job, deploy again on a fresh runner: the shared loop of the
-convergence and reliability scenarios (real cdktf-cli and Terraform, the bridge, the simulator)."""
+"""Deploy, kill like a cancelled CI job, deploy again (on a fresh runner or on the same machine): the
+shared loop of the convergence and reliability scenarios (real cdktf-cli and Terraform, the bridge, the
+simulator), and the few helpers those scenarios read their results with."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from e2e_project import Project, can_log_in, kill_like_ci, server_users
+from accounts_found import can_log_in, server_users
+from e2e_project import Project, kill_like_ci
 from helpers import CLUSTER, MariaDB
 
 NO_CHANGES = "No changes"
@@ -53,8 +55,9 @@ def state_readable(project: Project) -> bool:
         return False
 
 
-def killed_then_fresh_runner(project: Project, db: MariaDB, users: list[str], at_job: int) -> Run:
-    """Deploy, kill it at the ``at_job``-th job, deploy again on a fresh runner, then diff there."""
+def killed_then_redeployed(project: Project, db: MariaDB, users: list[str], at_job: int, *, fresh: bool) -> Run:
+    """Deploy, kill it at the ``at_job``-th job of this deploy, deploy again and diff: on a fresh runner
+    (``fresh``), where no account may be made twice, or on the same machine."""
     sim = project.sim
     before = {job["job_id"] for job in sim.jobs()}  # background jobs of other actors are not this deploy's
 
@@ -74,18 +77,19 @@ def killed_then_fresh_runner(project: Project, db: MariaDB, users: list[str], at
     emptied = project.backend == "local" and project.state_file.exists() and not project.state_file.read_text().strip()
     if not state_readable(project):
         return Run(False, f"killed at {at_kill} jobs: the local state file was left truncated", server_users(db), True)
-    runner = project.fresh_runner("after-kill")
+    runner = project.fresh_runner("after-kill") if fresh else project
     again = runner.cdktf("deploy", ok=False)
     found = server_users(db)
     diff = runner.cdktf("diff", ok=False)
-    project.outputs += runner.outputs
+    if fresh:
+        project.outputs += runner.outputs
     settled = diff.returncode == 0 and NO_CHANGES in text(diff)
     adds = sum(1 for job in ours() if job["service"] == "add_user")
     made = sorted(j["user"] for j in ours() if j["service"] == "add_user" and j["status"] == "successful")
-    once = made == sorted(users)  # no account made twice: what the killed run made was adopted, not re-made
+    once = not fresh or made == sorted(users)  # no account made twice: what the killed run made was adopted
     ok = again.returncode == 0 and found == set(users) and logins_ok(project, db, users) and settled and once
-    note = (f"killed at {at_kill} jobs{' (state file left empty)' if emptied else ''}; fresh runner: "
-            f"deploy exit {again.returncode}, {len(found)}/{len(users)} "
+    note = (f"killed at {at_kill} jobs{' (state file left empty)' if emptied else ''}; "
+            f"{'fresh runner' if fresh else 'same machine'}: deploy exit {again.returncode}, {len(found)}/{len(users)} "
             f"found, {adds} add_user jobs in all ({len(made)} successful), diff {'settled' if settled else 'NOT settled'}")  # fmt: skip
     if not ok:
         note += f" | {synth_line(again)} | {text(again)[-1500:]}"

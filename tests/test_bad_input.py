@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterator
 from typing import Any
 
 import cdktf
@@ -20,11 +19,10 @@ from cdktf import TerraformStack
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from e2e_project import reset_server
-from helpers import ACCESS_KEY, CLUSTER, SECRET_KEY, ZONE, MariaDB, Sim, running_sim
+from accounts_found import reset_server
+from helpers import ACCESS_KEY, CLUSTER, SECRET_KEY, ZONE, MariaDB, Sim
 from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password
 from qingcloud_mysqlplus.bridge.main import main
-from qingcloud_mysqlplus.cdk import lookups
 from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
 from qingcloud_mysqlplus.rules import AccountSpec
 from qingcloud_mysqlplus.sim.backends import MySQLBackend
@@ -35,12 +33,7 @@ ANY = st.one_of(TEXT, st.none(), st.booleans(), st.integers(), st.floats(), st.l
 LITERAL_PASSWORD = "Canary@Literal-9x"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def no_lookups() -> Iterator[None]:
-    """Synth here tests the props; the state and cluster reads have their own tests."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(lookups.LOOKUPS_ENV, "0")
-        yield
+pytestmark = pytest.mark.usefixtures("no_lookups")  # synth here tests the props, not the state and cluster reads
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -111,19 +104,13 @@ BRIDGE_ENV = st.fixed_dictionaries(
 )
 
 
-@pytest.fixture(scope="module")
-def module_sim() -> Iterator[Sim]:
-    with running_sim(job_seconds=0.0) as sim:
-        yield sim
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=BRIDGE_ENV, command=st.sampled_from(["add-user", "del-user"]))
 def test_bridge_inputs_are_accepted_or_refused_clearly(module_sim: Sim, values: dict[str, str], command: str) -> None:
     with tempfile.TemporaryDirectory() as state:
         environ = {"QINGCLOUD_ACCESS_KEY": ACCESS_KEY, "QINGCLOUD_SECRET_KEY": SECRET_KEY, "HOME": state,
-                   "QINGCLOUD_ENDPOINT": module_sim.url, "QINGCLOUD_MYSQLPLUS_JOURNAL_DIR": f"{state}/j",
-                   "QINGCLOUD_MYSQLPLUS_LOCK_DIR": f"{state}/l", **values}  # fmt: skip
+                   "QINGCLOUD_ENDPOINT": module_sim.url, "QINGCLOUD_MYSQLPLUS_LOCK_DIR": f"{state}/l",
+                   **values}  # fmt: skip
         environ = {k: v.replace("\x00", "") for k, v in environ.items()}  # as an OS environment would hold them
         err = io.StringIO()
         code = main([command], environ, io.StringIO(""), err)

@@ -16,14 +16,14 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from e2e_project import Project, add_user_counts, can_log_in, e2e_project
+from accounts_found import add_user_counts, can_log_in
+from e2e_project import Project
 from helpers import ROOT, MariaDB
-from qingcloud_mysqlplus.testing.postgres import Postgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.postgres]
 
@@ -52,10 +52,8 @@ def wheel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def project(tmp_path: Path, mariadb: MariaDB, postgres: Postgres) -> Iterator[Project]:
-    conn_str = postgres.create_database("ci_pipeline")
-    with e2e_project(tmp_path / "project", mariadb, backend="pg", pg_conn_str=conn_str) as made:
-        yield made
+def project_options(pg_state: dict[str, Any]) -> dict[str, Any]:
+    return pg_state
 
 
 def checkout(project: Project, wheel_dir: Path) -> Project:

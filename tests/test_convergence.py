@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from e2e_project import Backend, e2e_project, scan, server_users
+from accounts_found import server_users
+from e2e_project import Backend, Project, e2e_project, scan
 from helpers import CLUSTER, ZONE, MariaDB, bridge_env, run_bridge
-from kill_redeploy import NO_CHANGES, Run, accounts, killed_then_fresh_runner, logins_ok, synth_line, text
+from kill_redeploy import NO_CHANGES, Run, accounts, killed_then_redeployed, logins_ok, synth_line, text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.reliability]
 Record = Callable[..., None]
@@ -38,7 +39,7 @@ def test_killed_deploy_converges_from_a_fresh_runner(
             conn_str = postgres.create_database(f"conv_kill_{at_job}")
         with e2e_project(tmp_path / f"kill{at_job}", mariadb, backend=backend, pg_conn_str=conn_str) as project:
             project.write(accounts(*users))
-            runs[name] = killed_then_fresh_runner(project, mariadb, users, at_job)
+            runs[name] = killed_then_redeployed(project, mariadb, users, at_job, fresh=True)
             hits += len(scan(project))
     passed = sum(run.converged for run in runs.values())
     lost = [name for name, run in runs.items() if run.state_lost]
@@ -58,50 +59,48 @@ def test_killed_deploy_converges_from_a_fresh_runner(
 
 
 def test_account_deleted_behind_terraforms_back_is_re_added(
-    tmp_path: Path, mariadb: MariaDB, reliability: Record
+    project: Project, mariadb: MariaDB, reliability: Record
 ) -> None:
-    with e2e_project(tmp_path, mariadb) as project:
-        users = ["app_rw", "reporting"]
-        project.write(accounts(*users))
-        project.cdktf("deploy")
-        gone = run_bridge(["del-user", "--zone", ZONE, "--cluster", CLUSTER, "--user", "reporting"],
-                          bridge_env(project.sim))  # fmt: skip
-        assert gone.returncode == 0, gone.stderr
-        assert server_users(mariadb) == {"app_rw"}
+    users = ["app_rw", "reporting"]
+    project.write(accounts(*users))
+    project.cdktf("deploy")
+    gone = run_bridge(["del-user", "--zone", ZONE, "--cluster", CLUSTER, "--user", "reporting"],
+                      bridge_env(project.sim))  # fmt: skip
+    assert gone.returncode == 0, gone.stderr
+    assert server_users(mariadb) == {"app_rw"}
 
-        diff = project.cdktf("diff", ok=False)
-        line = synth_line(diff)
-        noticed = NO_CHANGES not in text(diff)
-        deploy = project.cdktf("deploy", ok=False)
-        found = server_users(mariadb)
-        settled = NO_CHANGES in text(project.cdktf("diff", ok=False))
-        hits = len(scan(project))
-        result = (f"diff noticed: {noticed}; redeploy exit {deploy.returncode}; "
-                  f"next diff settled: {settled}")  # fmt: skip
-        reliability("account deleted behind Terraform's back", "del_user by hand", result, users, found, hits)
-        assert noticed, text(diff)[-3000:]
-        assert "re-adding reporting (missing on cl-test0001" in line or not line, line
-        assert deploy.returncode == 0, text(deploy)[-3000:]
-        assert found == set(users) and logins_ok(project, mariadb, users)
-        assert settled
-        assert hits == 0
+    diff = project.cdktf("diff", ok=False)
+    line = synth_line(diff)
+    noticed = NO_CHANGES not in text(diff)
+    deploy = project.cdktf("deploy", ok=False)
+    found = server_users(mariadb)
+    settled = NO_CHANGES in text(project.cdktf("diff", ok=False))
+    hits = len(scan(project))
+    result = (f"diff noticed: {noticed}; redeploy exit {deploy.returncode}; "
+              f"next diff settled: {settled}")  # fmt: skip
+    reliability("account deleted behind Terraform's back", "del_user by hand", result, users, found, hits)
+    assert noticed, text(diff)[-3000:]
+    assert "re-adding reporting (missing on cl-test0001" in line or not line, line
+    assert deploy.returncode == 0, text(deploy)[-3000:]
+    assert found == set(users) and logins_ok(project, mariadb, users)
+    assert settled
+    assert hits == 0
 
 
-def test_steady_stack_synthesises_identically(tmp_path: Path, mariadb: MariaDB, reliability: Record) -> None:
-    with e2e_project(tmp_path, mariadb) as project:
-        users = ["app_rw", "reporting", "etl"]
-        project.write(accounts(*users))
-        project.cdktf("deploy")
-        runs = []
-        for _ in range(2):
-            project.cdktf("synth")
-            runs.append((project.stack_dir / "cdk.tf.json").read_bytes())
-        jobs_before = len(project.sim.jobs())
-        diff = project.cdktf("diff", ok=False)
-        same, settled = runs[0] == runs[1], NO_CHANGES in text(diff)
-        found = server_users(mariadb)
-        result = f"two synths identical: {same}; diff settled: {settled}; jobs during diff {len(project.sim.jobs()) - jobs_before}"
-        reliability("steady stack, synth twice", "none", result, users, found, len(scan(project)))
-        assert same
-        assert settled, text(diff)[-3000:]
-        assert found == set(users)
+def test_steady_stack_synthesises_identically(project: Project, mariadb: MariaDB, reliability: Record) -> None:
+    users = ["app_rw", "reporting", "etl"]
+    project.write(accounts(*users))
+    project.cdktf("deploy")
+    runs = []
+    for _ in range(2):
+        project.cdktf("synth")
+        runs.append((project.stack_dir / "cdk.tf.json").read_bytes())
+    jobs_before = len(project.sim.jobs())
+    diff = project.cdktf("diff", ok=False)
+    same, settled = runs[0] == runs[1], NO_CHANGES in text(diff)
+    found = server_users(mariadb)
+    result = f"two synths identical: {same}; diff settled: {settled}; jobs during diff {len(project.sim.jobs()) - jobs_before}"
+    reliability("steady stack, synth twice", "none", result, users, found, len(scan(project)))
+    assert same
+    assert settled, text(diff)[-3000:]
+    assert found == set(users)

@@ -6,15 +6,12 @@ bridge's client.  Accepted at synth <=> not refused with 1100 by the server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import cdktf
-import pytest
 from cdktf import TerraformStack
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import ACCESS_KEY, CLUSTER, SECRET_KEY, ZONE, Sim, running_sim
+from helpers import ACCESS_KEY, CLUSTER, SECRET_KEY, ZONE, Sim
 from qingcloud_mysqlplus import MysqlPlusAccount
 from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
 from qingcloud_mysqlplus.qingcloud.client import Client
@@ -44,12 +41,6 @@ DATABASES = st.one_of(
 PRIVS = st.sampled_from(["StandardAccount", "SuperuserAccount", "ReadOnly"])
 
 
-@pytest.fixture(scope="module")
-def shared_sim() -> Iterator[Sim]:
-    with running_sim(job_seconds=0.0) as sim:
-        yield sim
-
-
 def synth_accepts(user: str, host: str, database: str, priv: str) -> bool:
     stack = TerraformStack(cdktf.Testing.app(), "d")
     try:
@@ -75,5 +66,5 @@ def server_accepts(sim: Sim, user: str, host: str, database: str, priv: str) -> 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(user=NAMES, host=HOSTS, database=DATABASES, priv=PRIVS)
-def test_synth_and_server_agree(shared_sim: Sim, user: str, host: str, database: str, priv: str) -> None:
-    assert synth_accepts(user, host, database, priv) == server_accepts(shared_sim, user, host, database, priv)
+def test_synth_and_server_agree(module_sim: Sim, user: str, host: str, database: str, priv: str) -> None:
+    assert synth_accepts(user, host, database, priv) == server_accepts(module_sim, user, host, database, priv)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from e2e_project import can_log_in, e2e_project, scan, server_hosts, server_users
+from accounts_found import can_log_in, server_hosts, server_users
+from e2e_project import Project, scan
 from helpers import CLUSTER, ZONE, MariaDB, bridge_env, run_bridge
 from qingcloud_mysqlplus.cdk.lookups import Verdict, Wanted, digest, drift, verdict
 from qingcloud_mysqlplus.qingcloud.history import UserFacts
@@ -55,6 +55,13 @@ def test_a_password_counts_only_where_both_sides_are_readable() -> None:
     assert drift(wanted("Other@Passw0rd"), made(passwd="******")) == ""  # masked by QingCloud: proves nothing
 
 
+def test_a_declaration_changed_since_the_state_is_no_drift_terraform_replaces_it() -> None:
+    deployed = {"host": "%", "database": "*", "privilege": "StandardAccount", "ssl": "NO"}
+    changed = wanted(declared={**DECLARED, "host": "127.0.0.1"})
+    assert drift(changed, made(), deployed) == ""  # the new host is Terraform's change to make, not drift
+    assert drift(wanted(), made(host="10.9.9.9"), deployed) == "job j-drift0001 made it with another host"
+
+
 def test_tokens_and_unknowns_are_never_drift() -> None:
     assert drift(wanted(declared=None), made(host="10.9.9.9")) == ""  # a prop that is a token at synth
     assert drift(wanted(), Verdict(None, "unknown")) == ""
@@ -71,34 +78,31 @@ def test_the_verdict_keeps_no_password() -> None:
 @pytest.mark.mariadb
 @pytest.mark.reliability
 def test_an_account_re_created_with_another_host_is_restored(
-    tmp_path: Path, mariadb: MariaDB, reliability: Record
+    project: Project, mariadb: MariaDB, reliability: Record
 ) -> None:
-    with e2e_project(tmp_path, mariadb) as project:
-        project.write([{"id": "app-rw", "user": "app_rw"}, {"id": "reporting", "user": "reporting"}])
-        project.cdktf("deploy")
-        env = bridge_env(project.sim, QINGCLOUD_MYSQLPLUS_PASSWORD=project.passwords["reporting"])
-        base = ["--zone", ZONE, "--cluster", CLUSTER, "--user", "reporting"]
-        assert run_bridge(["del-user", *base], env).returncode == 0
-        again = run_bridge(["add-user", *base, "--host", "10.9.9.9"], env)  # same password, another host
-        assert again.returncode == 0, again.stderr
-        assert server_hosts(mariadb, "reporting") == {"10.9.9.9"}
+    project.write([{"id": "app-rw", "user": "app_rw"}, {"id": "reporting", "user": "reporting"}])
+    project.cdktf("deploy")
+    env = bridge_env(project.sim, QINGCLOUD_MYSQLPLUS_PASSWORD=project.passwords["reporting"])
+    base = ["--zone", ZONE, "--cluster", CLUSTER, "--user", "reporting"]
+    assert run_bridge(["del-user", *base], env).returncode == 0
+    again = run_bridge(["add-user", *base, "--host", "10.9.9.9"], env)  # same password, another host
+    assert again.returncode == 0, again.stderr
+    assert server_hosts(mariadb, "reporting") == {"10.9.9.9"}
 
-        diff = project.cdktf("diff", ok=False)
-        said = diff.stdout + diff.stderr
-        noticed = "No changes" not in said
-        deploy = project.cdktf("deploy", ok=False)
-        hosts = server_hosts(mariadb, "reporting")
-        settled = "No changes" in (lambda r: r.stdout + r.stderr)(project.cdktf("diff", ok=False))
-        hits = len(scan(project))
-        result = (
-            f"diff noticed: {noticed}; redeploy exit {deploy.returncode}; hosts {sorted(hosts)}; settled: {settled}"
-        )
-        users = ["app_rw", "reporting"]
-        reliability("account re-created with another host", "del_user + add_user by hand", result, users,
-                    server_users(mariadb), hits)  # fmt: skip
-        assert noticed, said[-3000:]
-        assert "restoring reporting (changed behind Terraform's back on cl-test0001: job j-" in said
-        assert "made it with another host" in said
-        assert deploy.returncode == 0, (deploy.stdout + deploy.stderr)[-3000:]
-        assert hosts == {"%"} and can_log_in(mariadb, "reporting", project.passwords["reporting"])
-        assert settled and hits == 0
+    diff = project.cdktf("diff", ok=False)
+    said = diff.stdout + diff.stderr
+    noticed = "No changes" not in said
+    deploy = project.cdktf("deploy", ok=False)
+    hosts = server_hosts(mariadb, "reporting")
+    settled = "No changes" in (lambda r: r.stdout + r.stderr)(project.cdktf("diff", ok=False))
+    hits = len(scan(project))
+    result = f"diff noticed: {noticed}; redeploy exit {deploy.returncode}; hosts {sorted(hosts)}; settled: {settled}"
+    users = ["app_rw", "reporting"]
+    reliability("account re-created with another host", "del_user + add_user by hand", result, users,
+                server_users(mariadb), hits)  # fmt: skip
+    assert noticed, said[-3000:]
+    assert "restoring reporting (changed behind Terraform's back on cl-test0001: job j-" in said
+    assert "made it with another host" in said
+    assert deploy.returncode == 0, (deploy.stdout + deploy.stderr)[-3000:]
+    assert hosts == {"%"} and can_log_in(mariadb, "reporting", project.passwords["reporting"])
+    assert settled and hits == 0

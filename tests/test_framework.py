@@ -13,13 +13,13 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from e2e_project import Project, add_user_counts, can_log_in, e2e_project
+from accounts_found import add_user_counts, can_log_in
+from e2e_project import Project
 from helpers import MariaDB
 
 APP = """
@@ -118,9 +118,8 @@ def test_ephemeral_password_refuses_a_second_declaration_under_both(framework: s
 
 
 @pytest.fixture
-def project(tmp_path: Path, mariadb: MariaDB) -> Iterator[Project]:
-    with e2e_project(tmp_path, mariadb, framework="cdktn") as made:
-        yield made
+def project_options() -> dict[str, Any]:
+    return {"framework": "cdktn"}
 
 
 @pytest.mark.e2e

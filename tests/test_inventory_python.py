@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from e2e_project import add_user_counts, e2e_project, scan
+from accounts_found import add_user_counts
+from e2e_project import e2e_project, scan
 from helpers import CLUSTER, ZONE, MariaDB, Sim, assert_no_secret, bridge_env, run_bridge, running_sim
 from qingcloud_mysqlplus import Privilege
 

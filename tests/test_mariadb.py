@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pymysql
 import pytest
 
-from helpers import CANARY_PASSWORD, CLUSTER, MariaDB, Sim, bridge_env, run_bridge, running_sim
+from helpers import CANARY_PASSWORD, CLUSTER, MariaDB, Sim, bridge_env, run_bridge
 from qingcloud_mysqlplus.rules import STANDARD_DATABASE_GRANTS, STANDARD_GLOBAL_GRANTS
 
 pytestmark = pytest.mark.mariadb
-
-
-@pytest.fixture
-def db_sim(mariadb: MariaDB) -> Iterator[Sim]:
-    with running_sim(mysql_dsn=mariadb.dsn) as sim:
-        yield sim
 
 
 def grants(db: MariaDB, user: str, host: str) -> str:

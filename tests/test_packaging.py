@@ -71,8 +71,8 @@ def local_exec_commands(stack_json: dict[str, Any]) -> list[str]:
     return found
 
 
-def test_wheel_installed_in_a_fresh_venv_deploys_a_new_app(tmp_path: Path) -> None:
-    assert not tmp_path.is_relative_to(ROOT)
+def build(tmp_path: Path) -> Path:
+    """``python -m build`` without a warning: the wheel (with py.typed, without tests/ or constructs/) and the sdist."""
     dist = tmp_path / "dist"
     # PYTHONDONTWRITEBYTECODE makes setuptools say "byte-compiling is disabled": a setting, not the package.
     build_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -86,7 +86,11 @@ def test_wheel_installed_in_a_fresh_venv_deploys_a_new_app(tmp_path: Path) -> No
         names = archive.namelist()
     assert "qingcloud_mysqlplus/py.typed" in names
     assert not [n for n in names if n.startswith(("tests/", "constructs/"))], "the wheel holds files it should not"
+    return dist
 
+
+def install(tmp_path: Path, dist: Path) -> tuple[Path, str]:
+    """The wheel with ``[cdktf]`` in a fresh venv, not editable: its python and its site-packages."""
     venv = tmp_path / "venv"
     made = run([sys.executable, "-m", "venv", str(venv)])
     assert made.returncode == 0, made.stderr
@@ -99,7 +103,11 @@ def test_wheel_installed_in_a_fresh_venv_deploys_a_new_app(tmp_path: Path) -> No
     assert where.returncode == 0, where.stderr
     module_file, site_packages = where.stdout.split()
     assert Path(module_file).is_relative_to(site_packages), module_file  # installed, not editable
+    return python, site_packages
 
+
+def new_app(tmp_path: Path, python: Path) -> Path:
+    """An app laid out like ``cdktf init --template=python``, run by the venv's python."""
     app = tmp_path / "app"
     app.mkdir()
     (app / "main.py").write_text(USER_APP.format(cluster=CLUSTER, zone=ZONE))
@@ -107,6 +115,13 @@ def test_wheel_installed_in_a_fresh_venv_deploys_a_new_app(tmp_path: Path) -> No
         "language": "python", "app": f"{python} main.py", "projectId": "user-app-test", "sendCrashReports": "false",
         "terraformProviders": [], "terraformModules": [], "codeMakerOutput": "imports", "context": {},
     }, indent=2))  # fmt: skip
+    return app
+
+
+def test_wheel_installed_in_a_fresh_venv_deploys_a_new_app(tmp_path: Path) -> None:
+    assert not tmp_path.is_relative_to(ROOT)
+    python, site_packages = install(tmp_path, build(tmp_path))
+    app = new_app(tmp_path, python)
     home = tmp_path / "home"
     home.mkdir()
     cli = str(ROOT / "node_modules" / ".bin" / "cdktf")

@@ -9,16 +9,14 @@ Terraform's lock error and changes nothing.
 
 from __future__ import annotations
 
-import os
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 
-from e2e_project import Project, add_user_counts, e2e_project, process_tree, run_together
-from helpers import MariaDB
+from accounts_found import add_user_counts
+from e2e_project import Project, process_tree, run_together, signal_process
 from qingcloud_mysqlplus.testing.postgres import Postgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.postgres]
@@ -49,13 +47,8 @@ def advisory_locks(postgres: Postgres, database: str) -> int:
 
 
 @pytest.fixture
-def pg_project(
-    request: pytest.FixtureRequest, tmp_path: Path, mariadb: MariaDB, postgres: Postgres
-) -> Iterator[Project]:
-    database = request.node.name.replace("test_", "s_")[:40]
-    conn_str = postgres.create_database(database)
-    with e2e_project(tmp_path / "project", mariadb, backend="pg", pg_conn_str=conn_str) as project:
-        yield project
+def project_options(pg_state: dict[str, Any]) -> dict[str, Any]:
+    return pg_state
 
 
 def database_of(project: Project) -> str:
@@ -64,8 +57,8 @@ def database_of(project: Project) -> str:
     return project.pg_conn_str.rsplit("/", 1)[1].split("?")[0]
 
 
-def test_deploy_and_destroy_with_state_in_postgres(pg_project: Project, postgres: Postgres) -> None:
-    project, sim = pg_project, pg_project.sim
+def test_deploy_and_destroy_with_state_in_postgres(project: Project, postgres: Postgres) -> None:
+    sim = project.sim
     project.write(accounts("app_rw", "reporting"))
     project.cdktf("deploy")
     assert set(sim.accounts()) == {"app_rw", "reporting"}
@@ -82,8 +75,8 @@ def test_deploy_and_destroy_with_state_in_postgres(pg_project: Project, postgres
     assert add_user_counts(sim) == {"app_rw": 1, "reporting": 1}
 
 
-def test_two_runners_on_one_state_take_turns_with_a_lock_timeout(pg_project: Project) -> None:
-    project, sim = pg_project, pg_project.sim
+def test_two_runners_on_one_state_take_turns_with_a_lock_timeout(project: Project) -> None:
+    sim = project.sim
     project.write(accounts("app_rw"))
     project.cdktf("deploy")  # the state exists, as in any CI after its first run
 
@@ -102,8 +95,8 @@ def test_two_runners_on_one_state_take_turns_with_a_lock_timeout(pg_project: Pro
     assert set(sim.accounts()) == set()
 
 
-def test_without_a_lock_timeout_the_second_runner_fails_on_the_lock(pg_project: Project, postgres: Postgres) -> None:
-    project, sim = pg_project, pg_project.sim
+def test_without_a_lock_timeout_the_second_runner_fails_on_the_lock(project: Project, postgres: Postgres) -> None:
+    sim = project.sim
     database = database_of(project)
     project.write(accounts("app_rw"))
     project.cdktf("deploy")
@@ -121,7 +114,7 @@ def test_without_a_lock_timeout_the_second_runner_fails_on_the_lock(pg_project: 
             time.sleep(0.02)
         tree = process_tree(running.pid)
         for pid in tree:
-            _signal(pid, signal.SIGSTOP)
+            signal_process(pid, signal.SIGSTOP)
         assert advisory_locks(postgres, database) > 0
 
         loser = second.cdktf("deploy", ok=False)
@@ -129,16 +122,9 @@ def test_without_a_lock_timeout_the_second_runner_fails_on_the_lock(pg_project: 
         assert LOCK_ERROR in loser.stdout + loser.stderr, (loser.stdout + loser.stderr)[-3000:]
     finally:
         for pid in tree:
-            _signal(pid, signal.SIGCONT)
+            signal_process(pid, signal.SIGCONT)
     winner = first.finish(running)
     assert winner.returncode == 0, winner.stdout[-3000:]
     assert set(sim.accounts()) == {"app_rw", "reporting", "etl_job", "audit_ro"}
     assert add_user_counts(sim) == {"app_rw": 1, "reporting": 1, "etl_job": 1, "audit_ro": 1}
     project.cdktf("destroy")
-
-
-def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
-        pass

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from e2e_project import e2e_project
-from helpers import CANARY_PASSWORD, CLUSTER, MariaDB, Sim, assert_no_secret, bridge_env, run_bridge, running_sim
+from e2e_project import Project
+from helpers import ADD, CANARY_PASSWORD, Sim, assert_no_secret, bridge_env, run_bridge, running_sim
 from qingcloud_mysqlplus.sim import SimOptions
-
-ADD = ["add-user", "--cluster", CLUSTER, "--user", "app_rw"]
 
 
 @pytest.fixture
@@ -48,11 +45,10 @@ def test_a_cluster_without_proxies_says_so() -> None:
 
 @pytest.mark.e2e
 @pytest.mark.mariadb
-def test_the_construct_prop_restarts_proxies_in_a_deploy(tmp_path: Path, mariadb: MariaDB) -> None:
-    with e2e_project(tmp_path, mariadb) as project:
-        project.sim.set_options(proxies=2)
-        project.write([{"id": "a", "user": "app_rw", "restart_proxies": True}, {"id": "b", "user": "plain_rw"}])
-        project.cdktf("deploy")
-        known = project.sim.proxies()
-        assert all(set(users) >= {"app_rw"} for users in known.values())
-        assert len(restarts(project.sim)) == 2  # only app_rw asked for it
+def test_the_construct_prop_restarts_proxies_in_a_deploy(project: Project) -> None:
+    project.sim.set_options(proxies=2)
+    project.write([{"id": "a", "user": "app_rw", "restart_proxies": True}, {"id": "b", "user": "plain_rw"}])
+    project.cdktf("deploy")
+    known = project.sim.proxies()
+    assert all(set(users) >= {"app_rw"} for users in known.values())
+    assert len(restarts(project.sim)) == 2  # only app_rw asked for it

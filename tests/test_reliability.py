@@ -8,30 +8,17 @@ the table that ``make reliability`` prints.
 
 from __future__ import annotations
 
-import os
 import re
-import statistics
-import time
-from collections.abc import Callable, Iterator
-from itertools import pairwise
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from e2e_project import (
-    Project,
-    add_user_counts,
-    can_log_in,
-    e2e_project,
-    kill_like_ci,
-    password_for,
-    run_together,
-    scan,
-    server_hosts,
-    server_users,
-)
-from helpers import OTHER_CLUSTER, MariaDB, Sim
+from accounts_found import add_user_counts, server_hosts, server_users
+from e2e_project import Project, password_for, scan
+from helpers import MariaDB, Sim
+from kill_redeploy import logins_ok, text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.reliability]
 Record = Callable[..., None]
@@ -42,12 +29,6 @@ TRANSIENT = [
     ("retcode5100", {"count": 2}),
     ("busy", {"seconds": 1.5}),  # another actor's job holds the cluster: 1400 "is [updating]"
 ]
-
-
-@pytest.fixture
-def project(tmp_path: Path, mariadb: MariaDB) -> Iterator[Project]:
-    with e2e_project(tmp_path, mariadb) as made:
-        yield made
 
 
 def inject(sim: Sim, faults: list[tuple[str, dict[str, Any]]]) -> None:
@@ -61,17 +42,9 @@ def struck(sim: Sim, before: dict[str, int] | None = None) -> str:
     return ", ".join(f"{k}x{n}" for k, n in counts.items()) or "none"
 
 
-def logins_ok(project: Project, db: MariaDB, users: list[str]) -> bool:
-    return all(can_log_in(db, u, project.passwords[u]) for u in users)
-
-
 def bridge_lines(result_text: str) -> list[str]:
     """The bridge's own result lines in Terraform's output, without Terraform's prefixes."""
     return [m.group(0) for m in re.finditer(r"qingcloud-mysqlplus: [^\n]*", result_text)]
-
-
-def output(result: Any) -> str:
-    return str(result.stdout) + str(result.stderr)
 
 
 def test_transient_faults_during_deploy_and_destroy(project: Project, mariadb: MariaDB, reliability: Record) -> None:
@@ -82,7 +55,7 @@ def test_transient_faults_during_deploy_and_destroy(project: Project, mariadb: M
     deploy = project.cdktf("deploy", ok=False)
     found = server_users(mariadb)
     reliability("transient faults, deploy", struck(sim), f"exit {deploy.returncode}", users, found, len(scan(project)))
-    assert deploy.returncode == 0, output(deploy)[-3000:]
+    assert deploy.returncode == 0, text(deploy)[-3000:]
     assert found == set(users) and logins_ok(project, mariadb, users)
 
     before = sim.struck()
@@ -91,7 +64,7 @@ def test_transient_faults_during_deploy_and_destroy(project: Project, mariadb: M
     found = server_users(mariadb)
     hits = scan(project)
     reliability("transient faults, destroy", struck(sim, before), f"exit {destroy.returncode}", [], found, len(hits))
-    assert destroy.returncode == 0, output(destroy)[-3000:]
+    assert destroy.returncode == 0, text(destroy)[-3000:]
     assert found == set() and sim.accounts() == {}
     assert hits == []
 
@@ -106,8 +79,8 @@ def test_fault_outlasting_the_deadline_then_convergence(
         before = sim.struck()
         inject(sim, [fault])
         failed = project.cdktf("deploy", ok=False)
-        lines = [line for line in bridge_lines(output(failed)) if f"add-user {user}@% on cl-test0001: failed:" in line]
-        assert failed.returncode != 0 and len(set(lines)) == 1, output(failed)[-3000:]
+        lines = [line for line in bridge_lines(text(failed)) if f"add-user {user}@% on cl-test0001: failed:" in line]
+        assert failed.returncode != 0 and len(set(lines)) == 1, text(failed)[-3000:]
         faults = struck(sim, before)
         sim.clear_faults()  # the cause clears (a hung job finishes now)
         converged = project.cdktf("deploy", ok=False)
@@ -118,7 +91,7 @@ def test_fault_outlasting_the_deadline_then_convergence(
         why = f"{last.split(' (')[0][:30]}, {cause.group(1)}" if cause else lines[0].split(": failed: ")[1][:40]
         result = f"failed, 1 line ({why}); next deploy exit {converged.returncode}"
         reliability(scenario, faults, result, declared, found, len(scan(project)))
-        assert converged.returncode == 0, output(converged)[-3000:]
+        assert converged.returncode == 0, text(converged)[-3000:]
         assert found == set(declared) and logins_ok(project, mariadb, declared)
 
     project.write(accounts)
@@ -139,96 +112,11 @@ def test_fault_outlasting_the_deadline_then_convergence(
     sent = add_user_counts(sim).get("lost_rw", 0)
     reliability("hard case: every answer lost", struck(sim, before), f"exit {lost.returncode}; add_user jobs {sent}",
                 [a["user"] for a in accounts], server_users(mariadb), len(scan(project)))  # fmt: skip
-    assert lost.returncode == 0, output(lost)[-3000:]
+    assert lost.returncode == 0, text(lost)[-3000:]
     assert sent == 1 and "lost_rw" in server_users(mariadb)
     project.cdktf("destroy")
     assert server_users(mariadb) == set()
     assert scan(project) == []
-
-
-KILL_RUNS = int(os.environ.get("RELIABILITY_KILL_RUNS", "5"))
-
-
-def killed_then_redeployed(project: Project, mariadb: MariaDB, users: list[str], at_job: int) -> tuple[bool, str]:
-    """One run: deploy, kill like a cancelled CI job at the ``at_job``-th job, deploy again on the same machine."""
-    sim = project.sim
-    project.write([{"id": u, "user": u} for u in users])
-    running = project.start("deploy")
-    deadline = time.monotonic() + 180
-    while len(sim.jobs()) < at_job and time.monotonic() < deadline and running.poll() is None:
-        time.sleep(0.05)
-    if running.poll() is not None:
-        return False, "the deploy ended before it could be killed"
-    kill_like_ci(running, grace=2.0)
-    project.finish(running)
-    at_kill = len(sim.jobs())
-    again = project.cdktf("deploy", ok=False)
-    found = server_users(mariadb)
-    diff = project.cdktf("diff", ok=False)
-    ok = again.returncode == 0 and found == set(users) and logins_ok(project, mariadb, users)
-    settled = "No changes" in output(diff)
-    return (
-        ok and settled,
-        f"killed after {at_kill} jobs; redeploy exit {again.returncode}; {len(found)} found; diff settled {settled}",
-    )
-
-
-def test_ci_job_killed_in_mid_deploy_then_convergence(tmp_path: Path, mariadb: MariaDB, reliability: Record) -> None:
-    users = [f"kill_{n:02d}" for n in range(1, 11)]
-    passed, notes, found = 0, [], set()
-    for run in range(KILL_RUNS):
-        with e2e_project(tmp_path / f"run{run}", mariadb) as project:
-            ok, note = killed_then_redeployed(project, mariadb, users, at_job=3)
-            found = server_users(mariadb)
-            assert scan(project) == []
-        passed += ok
-        notes.append(note)
-    result = f"{passed}/{KILL_RUNS} runs converged; last: {notes[-1]}"
-    reliability("SIGTERM+SIGKILL mid-deploy (10), same machine", "kill at job 3", result, users, found, 0)
-    assert passed == KILL_RUNS, notes
-
-
-def test_two_machines_deploy_to_one_cluster(tmp_path: Path, mariadb: MariaDB, reliability: Record) -> None:
-    """Two CI runners (separate lock directories, separate stacks) share one cluster: the loser of each
-    race waits for the cluster to be idle rather than failing, and the cluster idles little between jobs."""
-    job_seconds = 1.0
-    with e2e_project(tmp_path / "a", mariadb, job_seconds=job_seconds,
-                     env={"QINGCLOUD_MYSQLPLUS_LOCK_DIR": str(tmp_path / "lock-a")}) as first:  # fmt: skip
-        second = Project(tmp_path / "b", first.sim, env={"QINGCLOUD_MYSQLPLUS_LOCK_DIR": str(tmp_path / "lock-b")})
-        users = {first: [f"ma_{n:02d}" for n in range(8)], second: [f"mb_{n:02d}" for n in range(8)]}
-        for project, names in users.items():
-            project.write([{"id": u, "user": u} for u in names])
-        results = run_together([(first, ["deploy"]), (second, ["deploy"])])
-        stats = first.sim.stats()
-        spans = sorted((start, end) for start, end in stats["job_spans"]["cl-test0001"] if end is not None)
-        gaps = [max(0.0, nxt[0] - prev[1]) for prev, nxt in pairwise(spans)]
-        busy = sum(end - start for start, end in spans)
-        wanted = users[first] + users[second]
-        found = server_users(mariadb)
-        result = (f"exits {[r.returncode for r in results]}; {len(spans)} jobs; idle between jobs: mean "
-                  f"{statistics.mean(gaps):.2f} s, max {max(gaps):.2f} s; busy refusals {stats['busy_refusals']}; "
-                  f"span {spans[-1][1] - spans[0][0]:.1f} s for {busy:.1f} s of jobs")  # fmt: skip
-        reliability("two machines, one cluster (8+8)", f"none ({job_seconds:g} s jobs)", result, wanted, found, 0)
-        assert [r.returncode for r in results] == [0, 0], [output(r)[-2000:] for r in results]
-        assert found == set(wanted) and add_user_counts(first.sim) == dict.fromkeys(wanted, 1)
-
-
-def test_twenty_accounts_at_default_parallelism(tmp_path: Path, mariadb: MariaDB, reliability: Record) -> None:
-    job_seconds = 2.0
-    with e2e_project(tmp_path, mariadb, job_seconds=job_seconds) as project:
-        sim, users = project.sim, [f"load_{n:02d}" for n in range(1, 21)]
-        project.write([{"id": u, "user": u} for u in users])
-        deploy = project.cdktf("deploy", ok=False)
-        found = server_users(mariadb)
-        jobs = sim.jobs()
-        span = max(j["finished"] or 0 for j in jobs) - min(j["started"] for j in jobs)
-        busy = sim.stats()["busy_refusals"]
-        ratio = span / (len(users) * job_seconds)
-        result = f"exit {deploy.returncode}; busy refusals {busy}; jobs took {span:.1f} s = {ratio:.2f}x 20 jobs"
-        reliability("20 accounts, parallelism 10", f"none ({job_seconds:g} s jobs)", result, users, found, 0)
-        assert deploy.returncode == 0, output(deploy)[-3000:]
-        assert found == set(users) and busy == 0
-        assert [j["status"] for j in jobs] == ["successful"] * 20
 
 
 def test_failed_jobs_are_clear_and_change_nothing_else(project: Project, mariadb: MariaDB, reliability: Record) -> None:
@@ -236,12 +124,12 @@ def test_failed_jobs_are_clear_and_change_nothing_else(project: Project, mariadb
         cur.execute("CREATE USER 'taken'@'%' IDENTIFIED BY 'x'")  # someone else's account
     project.write([{"id": "ok", "user": "app_rw"}, {"id": "taken", "user": "taken"}])
     result = project.cdktf("deploy", ok=False)
-    text = output(result)
+    said = text(result)
     found = server_users(mariadb)
     reliability("failed job: account not ours", "none", f"exit {result.returncode}", ["app_rw", "taken"], found, 0)
     assert result.returncode != 0
-    assert "If taken exists all the same (made by SQL, or before the listed history)" in text
-    assert "qingcloud-mysqlplus del-user --zone sh1a --cluster cl-test0001 --user taken --host %" in text
+    assert "If taken exists all the same (made by SQL, or before the listed history)" in said
+    assert "qingcloud-mysqlplus del-user --zone sh1a --cluster cl-test0001 --user taken --host %" in said
     assert found == {"app_rw", "taken"} and set(project.sim.accounts()) == {"app_rw"}
     assert server_hosts(mariadb, "taken") == {"%"}  # untouched
 
@@ -254,35 +142,13 @@ def test_failed_jobs_are_clear_and_change_nothing_else(project: Project, mariadb
     )
     assert result.returncode != 0
     assert re.search(r"add-user new_rw@% on cl-test0001: failed: job j-\w+ ended failed .*a job gives no reason",
-                     output(result))  # fmt: skip
+                     text(result))  # fmt: skip
     assert found == {"app_rw", "taken"}
     converged = project.cdktf("deploy", ok=False)
     assert converged.returncode == 0 and server_users(mariadb) == {"app_rw", "taken", "new_rw"}
     project.cdktf("destroy")
     assert server_users(mariadb) == {"taken"}
     assert scan(project) == []
-
-
-def test_remove_rename_and_move_to_another_cluster(project: Project, mariadb: MariaDB, reliability: Record) -> None:
-    sim = project.sim
-    project.write(
-        [{"id": "keep", "user": "keep_rw"}, {"id": "gone", "user": "gone_rw"}, {"id": "mv", "user": "move_rw"}]
-    )
-    project.cdktf("deploy")
-    assert server_users(mariadb) == {"keep_rw", "gone_rw", "move_rw"}
-    jobs_before = len(sim.jobs())
-    project.write(
-        [{"id": "kept-renamed", "user": "keep_rw"}, {"id": "mv", "user": "move_rw", "cluster": OTHER_CLUSTER}]
-    )
-    project.cdktf("deploy")
-    found, moved = server_users(mariadb), set(sim.accounts(OTHER_CLUSTER))
-    new_jobs = [f"{j['service']} {j['user']}" for j in sim.jobs()[jobs_before:]]
-    result = f"jobs: {', '.join(sorted(new_jobs))}"
-    reliability("remove, rename, move cluster", "none", result, ["keep_rw", "move_rw@2"], [*found, *(f"{u}@2" for u in moved)], 0)  # fmt: skip
-    assert found == {"keep_rw"} and moved == {"move_rw"}
-    assert sorted(new_jobs) == ["add_user move_rw", "del_user gone_rw", "del_user move_rw"]
-    project.cdktf("destroy")
-    assert server_users(mariadb) == set() and sim.accounts(OTHER_CLUSTER) == {}
 
 
 def test_secrets_under_forced_failures_in_every_step(project: Project, mariadb: MariaDB, reliability: Record) -> None:
@@ -300,7 +166,7 @@ def test_secrets_under_forced_failures_in_every_step(project: Project, mariadb: 
         hits = scan(project)
         reliability(f"secrets: {name} fails", fault[0] if fault else "bad secret key", f"exit {failed.returncode}",
                     expected, found, len(hits))  # fmt: skip
-        assert failed.returncode != 0, output(failed)[-2000:]
+        assert failed.returncode != 0, text(failed)[-2000:]
         assert hits == [], hits
         project.cdktf(command)  # and then it converges
 
@@ -313,7 +179,7 @@ def test_secrets_under_forced_failures_in_every_step(project: Project, mariadb: 
     project.extra_env["QINGCLOUD_SECRET_KEY"] = wrong_key
     project.write(accounts)
     failed = project.cdktf("deploy", ok=False)
-    assert failed.returncode != 0 and "check QINGCLOUD_ACCESS_KEY / QINGCLOUD_SECRET_KEY" in output(failed)
+    assert failed.returncode != 0 and "check QINGCLOUD_ACCESS_KEY / QINGCLOUD_SECRET_KEY" in text(failed)
     found, hits = server_users(mariadb), scan(project)
     reliability("secrets: bad credentials", "wrong secret key", f"exit {failed.returncode}", [], found, len(hits))
     assert hits == [] and found == set()
@@ -341,7 +207,7 @@ def test_hostile_values_reach_no_shell_and_no_sql(
         project.extra_env[f"TF_VAR_v_h_{prop}_{prop}"] = value.format(marker=marker)
     result = project.cdktf("deploy", ok=False)
     found = server_users(mariadb)
-    refused = [line for line in bridge_lines(output(result)) if ": error: " in line]
+    refused = [line for line in bridge_lines(text(result)) if ": error: " in line]
     reliability("hostile values in every field", "none", f"exit {result.returncode}; {len(set(refused))} refused",
                 [], found, len(scan(project)))  # fmt: skip
     assert result.returncode != 0
@@ -350,6 +216,6 @@ def test_hostile_values_reach_no_shell_and_no_sql(
     with mariadb.connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User = 'root'")
         assert cur.fetchone()[0] >= 1  # and root is still there
-    assert len(set(refused)) == 4, output(result)[-3000:]
+    assert len(set(refused)) == 4, text(result)[-3000:]
     assert project.sim.jobs() == []
-    assert password_for("hostile_user") not in output(result)
+    assert password_for("hostile_user") not in text(result)

@@ -1,6 +1,6 @@
 """The construct's side of plain http: a literal endpoint elsewhere refused at synth, and the opt-in passed on.
 
-Stacks are synthesized in-process as in tests/test_synth.py; the lookups are
+Stacks are synthesized in-process (tests/synth_stacks.py); the lookups are
 off (their refusal is tested in tests/test_security_endpoint.py).  What the
 construct writes is then read back by the bridge, as local-exec would run it.
 """
@@ -18,19 +18,14 @@ from helpers import ACCESS_KEY, CANARY_PASSWORD, SECRET_KEY, assert_no_secret
 from local_servers import Server, status
 from qingcloud_mysqlplus.bridge import contract
 from qingcloud_mysqlplus.bridge.main import main
-from qingcloud_mysqlplus.cdk import lookups
 from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
 from qingcloud_mysqlplus.cdk.props import DOCS, PROP_NAMES
-from test_synth import account, blocks, new_stack, steps, synth
+from synth_stacks import account, blocks, new_stack, steps, synth
 
 REMOTE = "http://api.example-private.invalid/iaas/"
 KEY = "cl-ouhutv70/orders_rw"
 
-
-@pytest.fixture(autouse=True)
-def no_lookups(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(lookups.LOOKUPS_ENV, "0")
-    monkeypatch.setenv("HOME", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("no_lookups")
 
 
 @pytest.mark.parametrize("endpoint", [REMOTE, "http://10.0.0.5:8080/iaas/", "http://[fd00::5]/iaas/"])

@@ -40,7 +40,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Sim, subprocess.Popen[str]]]:
             assert process.poll() is None and time.monotonic() < deadline, "the simulator did not start"
             time.sleep(0.05)
         url = url_file.read_text()
-        yield Sim(url, url.removesuffix("/iaas/"), ""), process
+        yield Sim(url, url.removesuffix("/iaas/")), process
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -19,23 +19,12 @@ from cdktf import Fn, TerraformLocal, TerraformStack, TerraformVariable
 from constructs import Construct
 
 from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password
-from qingcloud_mysqlplus.cdk import lookups
 from qingcloud_mysqlplus.cdk.account import MysqlPlusAccountError
 from qingcloud_mysqlplus.cdk.names import PASSWORDS_ID
 from qingcloud_mysqlplus.cdk.variables import DESCRIPTION, unique_id
+from synth_stacks import new_stack, synth
 
-
-@pytest.fixture(autouse=True)
-def no_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(lookups.LOOKUPS_ENV, "0")
-
-
-def new_stack(id: str = "test") -> TerraformStack:
-    return TerraformStack(cdktf.Testing.app(), id)
-
-
-def synth(stack: TerraformStack) -> dict[str, Any]:
-    return dict(json.loads(cdktf.Testing.synth(stack)))
+pytestmark = pytest.mark.usefixtures("no_lookups")
 
 
 def former(scope: Construct, id: str, description: str | None = None) -> str:

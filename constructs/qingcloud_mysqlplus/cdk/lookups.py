@@ -40,7 +40,7 @@ from ..qingcloud.history import UserFacts, read
 from ..qingcloud.retry import Deadline
 from ..qingcloud.settings import InsecureEndpoint, SettingsError, resolve
 from ..rules import AccountRuleError, check_password, normalize_host
-from .state import StackWhere, confirmed, read_state
+from .state import StackWhere, confirmed, deployed, read_state
 
 LOOKUPS_ENV = "QINGCLOUD_MYSQLPLUS_LOOKUPS"
 UNCHECKED = "unchecked"  # the token of every account while lookups are off
@@ -100,6 +100,7 @@ def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, st
     say = say or _stderr
     state = read_state(where, environ)
     stored = confirmed(state) if isinstance(state, dict) else {}
+    before = deployed(state) if isinstance(state, dict) else {}
     verdicts, notes = check_clusters([w for w in wanted if w.key in stored], environ)
     result, readd, restore, new = Tokens(), [], {}, []
     for w in wanted:
@@ -107,7 +108,7 @@ def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, st
         if token is not None and verdict is not None and verdict.present is False:
             readd.append(f"{w.name} (missing on {w.cluster}: {verdict.words})")
             token = None
-        elif token is not None and verdict is not None and (changed := drift(w, verdict)):
+        elif token is not None and verdict is not None and (changed := drift(w, verdict, before.get(w.key))):
             restore[w.key] = f"{w.name} (changed behind Terraform's back on {w.cluster}: {changed})"
             token = None
         if token is None and w.key not in stored:
@@ -119,13 +120,20 @@ def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, st
     return result
 
 
-def drift(wanted: Wanted, verdict: Verdict) -> str:
+STATE_NAMES = {"host": "host", "database": "database", "priv": "privilege", "ssl": "ssl"}  # add_user -> state
+
+
+def drift(wanted: Wanted, verdict: Verdict, in_state: Mapping[str, Any] | None = None) -> str:
     """How the account's newest add_user differs from the declaration, in words ("" when it does not).
 
     Only what the history shows and the declaration names literally is compared; a password only
-    when its value is readable here and the job's is not masked (a mask breaks the password rules)."""
+    when its value is readable here and the job's is not masked (a mask breaks the password rules).
+    A declaration changed since the state's (``in_state``) is no drift: Terraform replaces the
+    account for that change, as for any other."""
     made, declared = verdict.made, wanted.declared
     if not verdict.present or made is None or declared is None:
+        return ""
+    if in_state is not None and any(str(in_state.get(STATE_NAMES[n])) != v for n, v in declared.items()):
         return ""
     differs = [name for name, value in declared.items() if not _same(name, made.get(name), value)]
     password = wanted.password()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..qingcloud.retry import Deadline
-from .names import CONFIRMED_ID, MADE_ID
+from .names import ACCOUNTS_ID, CONFIRMED_ID, MADE_ID
 
 STATE_SECONDS = 30.0  # terraform init + state pull, for a remote backend
 
@@ -122,3 +122,13 @@ def confirmed(state: Mapping[str, Any]) -> dict[str, str]:
                 and proof.get("made") == _attribute(m, "id"):  # fmt: skip
             result[key] = token
     return result
+
+
+def deployed(state: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Key -> the declared fields the state holds for each account (its accounts-block input)."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for key, instance in _instances(state, ACCOUNTS_ID).items():
+        value = _attribute(instance, "input")
+        if isinstance(value, dict):
+            found[key] = value
+    return found
