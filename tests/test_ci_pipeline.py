@@ -24,10 +24,11 @@ import pytest
 from accounts_found import add_user_counts, can_log_in
 from e2e_project import Project
 from helpers import ROOT, MariaDB
+from qingcloud_mysqlplus import __version__
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.postgres]
 
-VERSION = "0.3.0"
+VERSION = __version__  # the wheel is built from pyproject.toml: the two must agree
 
 
 def docs_ci_block() -> str:

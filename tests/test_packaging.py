@@ -22,11 +22,12 @@ from typing import Any
 import pytest
 
 from helpers import ACCESS_KEY, ROOT, SECRET_KEY
+from qingcloud_mysqlplus import __version__
 from qingcloud_mysqlplus.sim import serving
 
 pytestmark = [pytest.mark.e2e]
 
-VERSION = "0.3.0"
+VERSION = __version__  # the wheel is built from pyproject.toml: the two must agree
 CLUSTER, ZONE = "cl-pkg00001", "sh1a"
 
 USER_APP = """#!/usr/bin/env python
