@@ -149,3 +149,18 @@ def test_running_account_jobs_and_the_newest_success_are_reported_per_user() -> 
     assert rw.newest_done is not None and rw.newest_done.request is not None
     assert rw.newest_done.request.service == "del_user"
     assert ro.newest_done is not None and facts.depth.complete
+
+
+def test_a_listing_that_does_not_show_the_job_just_run_proves_nothing() -> None:
+    client = FakeClient(outcomes=["failed"])
+    client.add("add_user", SPEC.add_params(PASSWORD), cluster=OTHER)  # the only job listed: another app's, say
+    pages = client.cluster_jobs
+    listed = [client.history[0]["job_id"]]
+
+    def another_listing(cluster: str, deadline: Deadline, offset: int = 0, limit: int = 100) -> Any:
+        jobs, _total = pages(cluster, deadline, offset, limit)
+        return [j for j in jobs if j.job_id in listed], len(listed)
+
+    client.cluster_jobs = another_listing
+    with pytest.raises(Failure, match=r"app_rw may still exist on cl-fake0001 .*the listing does not show job j-"):
+        delete(context(client), SPEC)

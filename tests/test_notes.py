@@ -34,7 +34,7 @@ def test_parallel_bridges_ask_the_app_id_once_and_read_the_job_times_of_those_ah
         assert set(sim.accounts()) == set(users)
     assert calls["DescribeClusters"] == 1  # the first bridge's; the others read its app_id
     assert calls["DescribeClusterJobs"] == len(users)  # one first look each, no second look after the queue
-    notes = ClusterNotes(next(lock_dir.glob("*.notes.json")))
+    notes = ClusterNotes(next(lock_dir.glob("*.notes.json")), sim.url)
     assert notes.app_id() == "app-00r26u27" and len(notes.times("add_user")) == len(users)
     assert stat.S_IMODE(os.stat(notes.path).st_mode) == 0o600
 
@@ -44,15 +44,18 @@ def test_damaged_or_linked_notes_only_cost_the_calls(tmp_path: Path) -> None:
     lock_dir.mkdir(mode=0o700)
     path = ClusterLock(ZONE, CLUSTER, lock_dir).notes_path
     path.write_text("{not json")
-    assert ClusterNotes(path).app_id() == "" and ClusterNotes(path).times("add_user") == []
+    assert ClusterNotes(path, "x").app_id() == "" and ClusterNotes(path, "x").times("add_user") == []
     path.unlink()
     elsewhere = tmp_path / "elsewhere.json"
-    elsewhere.write_text('{"app_id": "app-planted"}')
+    elsewhere.write_text('{"app_id": "app-planted", "endpoint": "x"}')
     path.symlink_to(elsewhere)
-    assert ClusterNotes(path).app_id() == ""  # a link is not followed
+    assert ClusterNotes(path, "x").app_id() == ""  # a link is not followed
     with running_sim(job_seconds=0.05) as sim:
         (result,) = add_together(sim, ["note_e"], lock_dir)
         assert result.returncode == 0, result.stderr
         assert sim.stats()["requests_per_action"]["DescribeClusters"] == 1
-    assert elsewhere.read_text() == '{"app_id": "app-planted"}'  # the rename replaced the link, not its target
-    assert ClusterNotes(path).app_id() == "app-00r26u27"
+    assert (
+        elsewhere.read_text() == '{"app_id": "app-planted", "endpoint": "x"}'
+    )  # the link was replaced, not its target
+    assert ClusterNotes(path, sim.url).app_id() == "app-00r26u27"
+    assert ClusterNotes(path, "https://api.qingcloud.com:443/iaas/").app_id() == ""  # learned from another endpoint

@@ -116,7 +116,8 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
         if err.ret_code != ALREADY_EXISTS:
             raise
         failure = err
-    history = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline)
+    ran = failure.job_id if isinstance(failure, JobFailed) else None
+    history = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline, expect=ran)
     made = history.newest_done
     if history.present is None:
         raise Failure(f"{_failed(failure)}; whether {spec.user} exists cannot be told: {history.why}. "
@@ -155,7 +156,7 @@ def delete(ctx: Context, spec: AccountSpec, first: History | None = None) -> Out
         return Outcome("deleted", run_service(ctx, "del_user", spec.del_params(), spec.user).job_id)
     except JobFailed as err:
         failure = err
-    history = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline)
+    history = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline, expect=failure.job_id)
     if history.present is False:
         return Outcome("absent", failure.job_id, f"{history.why}: nothing to delete ({_failed(failure)})")
     raise Failure(_still_there(ctx, spec, failure, history))

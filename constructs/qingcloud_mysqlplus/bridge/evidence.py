@@ -64,10 +64,12 @@ class History:
         return f"the newest successful job touching {self.user} is {done.request.service} {done.job_id}"
 
 
-def read_history(client: Client, cluster: str, user: str, deadline: Deadline, max_pages: int = MAX_PAGES) -> History:
-    """One user's history; a deep read keeps part of the deadline for what follows it."""
+def read_history(client: Client, cluster: str, user: str, deadline: Deadline, max_pages: int = MAX_PAGES,
+                 expect: str | None = None) -> History:  # fmt: skip
+    """One user's history; a deep read keeps part of the deadline for what follows it.  ``expect``: the
+    id of a job just run on the cluster, which a listing that proves anything must show."""
     budget = Deadline(deadline.remaining() * READ_SHARE, deadline.clock) if max_pages > 1 else deadline
-    facts = read(client, cluster, budget, [user], max_pages)
+    facts = read(client, cluster, budget, [user], max_pages, expect)
     return History(user, facts.of(user), facts.depth, facts.durations)
 
 

@@ -23,10 +23,11 @@ APP_WAIT, APP_POLL = 3.0, 0.02  # how long a queued bridge waits for the first o
 
 
 class ClusterNotes:
-    """The notes file of one cluster (``<lock file>.json``)."""
+    """The notes file of one cluster (``<zone>-<cluster>.notes.json``); an app_id counts only when it was
+    learned from the same endpoint (a simulator and a private cloud may both have a cluster of that id)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, endpoint: str) -> None:
+        self.path, self.endpoint = path, endpoint
 
     def read(self) -> dict[str, Any]:
         try:
@@ -41,8 +42,9 @@ class ClusterNotes:
         return data if isinstance(data, dict) else {}
 
     def app_id(self) -> str:
-        value = self.read().get("app_id")
-        return value if isinstance(value, str) else ""
+        data = self.read()
+        value = data.get("app_id")
+        return value if isinstance(value, str) and data.get("endpoint") == self.endpoint else ""
 
     def wait_for_app(self, seconds: float = APP_WAIT, sleep: Callable[[float], None] = time.sleep) -> str:
         """The app_id, waiting up to ``seconds`` for the bridge ahead to write it ("" if it does not)."""
@@ -59,7 +61,7 @@ class ClusterNotes:
         Only the holder of the cluster's lock writes (or the first bridge, before any job: the app_id)."""
         data = self.read()
         if app_id:
-            data["app_id"] = app_id
+            data.update(app_id=app_id, endpoint=self.endpoint)
         if service and seconds is not None:
             times = data.get("times")
             data["times"] = {**(times if isinstance(times, dict) else {}),

@@ -36,7 +36,7 @@ def context(invocation: Invocation, report: Reporter) -> Context:
 
 def perform(invocation: Invocation, ctx: Context, lock: ClusterLock) -> Outcome:
     """The add (and proxy restarts) or the delete, in turn with the other bridges of this machine."""
-    notes = ClusterNotes(lock.notes_path)
+    notes = ClusterNotes(lock.notes_path, ctx.client.endpoint.url)
     queued = not lock.held
     _learn_app(ctx, notes, queued)
     first = look_first(ctx, invocation.spec.user)

@@ -180,17 +180,21 @@ class _Reader:
 
 
 def read(client: Client, cluster: str, deadline: Deadline, users: Iterable[str] | None = None,
-         max_pages: int = MAX_PAGES) -> Facts:  # fmt: skip
+         max_pages: int = MAX_PAGES, expect: str | None = None) -> Facts:  # fmt: skip
     """The facts about ``users`` (every user seen, when None) on ``cluster``.
 
     Reading stops once each named user's newest successful account job is found, at the end of
-    the listing, at ``max_pages``, or at the deadline (``Facts.depth`` says which)."""
+    the listing, at ``max_pages``, or at the deadline (``Facts.depth`` says which).  ``expect``: a
+    job this process just ran on the cluster; a listing that reaches its end without it does not
+    show this cluster's jobs (another application's, say), so it proves nothing either."""
     reader = _Reader(cluster, None if users is None else set(users))
-    reached = Depth()
+    reached, shown = Depth(), expect is None
     for jobs, depth in listing(client, cluster, deadline, max_pages):
-        reached = depth
+        reached, shown = depth, shown or any(job.job_id == expect for job in jobs)
         for job in jobs:
             reader.take(job)
         if reader.done():
             break
+    if not shown and reached.complete:
+        reached = replace(reached, complete=False, stopped=f"the listing does not show job {expect}, just run here")
     return reader.facts(reached)
