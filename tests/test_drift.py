@@ -15,7 +15,7 @@ import pytest
 from accounts_found import can_log_in, server_hosts, server_users
 from e2e_project import Project, scan
 from helpers import CLUSTER, ZONE, MariaDB, bridge_env, run_bridge
-from qingcloud_mysqlplus.cdk.lookups import Verdict, Wanted, digest, drift, verdict
+from qingcloud_mysqlplus.cdk.verdicts import Verdict, Wanted, digest, drift, verdict
 from qingcloud_mysqlplus.qingcloud.history import UserFacts
 from qingcloud_mysqlplus.qingcloud.jobs import parse_job
 

@@ -11,7 +11,7 @@ import pytest
 from fake_cluster import CLUSTER, FakeClient
 from qingcloud_mysqlplus.bridge.accounts import Context, Failure, add, delete
 from qingcloud_mysqlplus.bridge.evidence import read_history
-from qingcloud_mysqlplus.cdk.lookups import verdict
+from qingcloud_mysqlplus.cdk.verdicts import verdict
 from qingcloud_mysqlplus.qingcloud.errors import AnswerLost, DeadlineExceeded
 from qingcloud_mysqlplus.qingcloud.history import read
 from qingcloud_mysqlplus.qingcloud.retry import Deadline

@@ -24,23 +24,20 @@ Nothing imports cdktf here: the callers pass plain data.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..bridge import contract
 from ..qingcloud.client import Client
 from ..qingcloud.errors import QingCloudError
-from ..qingcloud.history import UserFacts, read
+from ..qingcloud.history import read
 from ..qingcloud.retry import Deadline
 from ..qingcloud.settings import InsecureEndpoint, SettingsError, resolve
-from ..rules import AccountRuleError, check_password, normalize_host
 from .state import StackWhere, confirmed, deployed, read_state
+from .verdicts import Verdict, Wanted, digest, drift, verdict
 
 LOOKUPS_ENV = "QINGCLOUD_MYSQLPLUS_LOOKUPS"
 UNCHECKED = "unchecked"  # the token of every account while lookups are off
@@ -48,33 +45,6 @@ CLUSTER_SECONDS = 10.0  # all of one stack's job-history reads
 HTTP_SECONDS = 5.0
 SHOWN_NAMES = 5
 Say = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """One declared account: its key, and the literals that name it on a cluster (None: a token)."""
-
-    key: str
-    zone: str | None
-    cluster: str | None
-    user: str | None
-    endpoint: str | None
-    declared: Mapping[str, str] | None = None  # host, database, priv, ssl as add_user sends them (None: a token)
-    password: Callable[[], str | None] = field(default=lambda: None, repr=False, compare=False)  # None: unreadable
-    allow_http: bool = False  # the construct's allow_insecure_http
-
-    @property
-    def name(self) -> str:
-        return self.user or self.key
-
-
-@dataclass(frozen=True)
-class Verdict:
-    present: bool | None  # False only when a successful del_user is the newest job touching the user
-    words: str
-    made: Mapping[str, Any] | None = field(default=None, repr=False)  # the newest add_user's params but passwd
-    job_id: str = ""
-    password_digest: str | None = field(default=None, repr=False)  # of its readable passwd, keyed per process
 
 
 class Tokens(dict[str, str]):
@@ -118,53 +88,6 @@ def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, st
     notes = [f"restoring {', '.join(restore.values())}"] * bool(restore) + notes
     say(f"{contract.PROG}: stack {where.stack_id}: {_summary(state, len(wanted), new, readd, notes, len(restore))}")
     return result
-
-
-STATE_NAMES = {"host": "host", "database": "database", "priv": "privilege", "ssl": "ssl"}  # add_user -> state
-
-
-def drift(wanted: Wanted, verdict: Verdict, in_state: Mapping[str, Any] | None = None) -> str:
-    """How the account's newest add_user differs from the declaration, in words ("" when it does not).
-
-    Only what the history shows and the declaration names literally is compared; a password only
-    when its value is readable here and the job's is not masked (a mask breaks the password rules).
-    A declaration changed since the state's (``in_state``) is no drift: Terraform replaces the
-    account for that change, as for any other."""
-    made, declared = verdict.made, wanted.declared
-    if not verdict.present or made is None or declared is None:
-        return ""
-    if in_state is not None and any(str(in_state.get(STATE_NAMES[n])) != v for n, v in declared.items()):
-        return ""
-    differs = [name for name, value in declared.items() if not _same(name, made.get(name), value)]
-    password = wanted.password()
-    if password is not None and verdict.password_digest is not None and digest(password) != verdict.password_digest:
-        differs.append("password")
-    return f"job {verdict.job_id} made it with another {', '.join(differs)}" if differs else ""
-
-
-def _same(name: str, got: object, declared: str) -> bool:
-    if name != "host":
-        return str(got) == declared
-    try:
-        return normalize_host(got) == normalize_host(declared)
-    except AccountRuleError:
-        return False
-
-
-_DIGEST_KEY = secrets.token_bytes(32)
-
-
-def digest(password: str) -> str:
-    """A keyed digest, so the per-process cache of verdicts holds no password."""
-    return hmac.new(_DIGEST_KEY, password.encode(), hashlib.sha256).hexdigest()
-
-
-def _recorded_digest(params: Mapping[str, Any]) -> str | None:
-    """The digest of a job's passwd, when it is a password at all (a mask breaks the password rules)."""
-    try:
-        return digest(check_password(params.get("passwd")))
-    except AccountRuleError:
-        return None
 
 
 def _summary(state: dict[str, Any] | str, count: int, new: list[str], readd: list[str], notes: list[str],
@@ -238,20 +161,16 @@ def history(client: Client, cluster: str, users: set[str], deadline: Deadline) -
     return {user: verdict(facts.of(user)) for user in users}
 
 
-def verdict(facts: UserFacts) -> Verdict:
-    """The construct's reading: only a del_user as the newest successful job touching the user is
-    *missing*.  No job listed is *unknown*, not missing, even when the whole listing was read: jobs
-    age out of the listing, and a steady account must not be re-added (and fail) on every deploy
-    because its add is no longer listed."""
-    done = facts.newest_done
-    if facts.unknown:
-        return Verdict(None, f"{facts.unknown} newer job(s) without a readable directive")
-    if done is None or done.request is None:
-        return Verdict(None, "no add_user or del_user listed")
-    service = done.request.service
-    if service != "add_user":
-        return Verdict(False, f"{service} {done.job_id} is its newest successful job", None, done.job_id)
-    params = done.request.params
-    made = {name: value for name, value in params.items() if name != "passwd"}
-    words = f"add_user {done.job_id} is its newest successful job"
-    return Verdict(True, words, made, done.job_id, _recorded_digest(params))
+__all__ = [
+    "LOOKUPS_ENV",
+    "UNCHECKED",
+    "Tokens",
+    "Verdict",
+    "Wanted",
+    "digest",
+    "drift",
+    "history",
+    "off",
+    "tokens",
+    "verdict",
+]
