@@ -164,3 +164,16 @@ def test_a_listing_that_does_not_show_the_job_just_run_proves_nothing() -> None:
     client.cluster_jobs = another_listing
     with pytest.raises(Failure, match=r"app_rw may still exist on cl-fake0001 .*the listing does not show job j-"):
         delete(context(client), SPEC)
+
+
+def test_pages_shorter_than_asked_do_not_end_the_read_before_the_total() -> None:
+    client = made_long_ago(250)
+    pages = client.cluster_jobs
+
+    def capped(cluster: str, deadline: Deadline, offset: int = 0, limit: int = 100) -> Any:
+        return pages(cluster, deadline, offset, min(limit, 20))  # a server that answers 20 at most
+
+    client.cluster_jobs = capped
+    facts = read(client, CLUSTER, Deadline(60), ["app_rw"])
+    assert facts.of("app_rw").newest_done is not None and facts.depth.records == 251 and facts.depth.complete
+    assert client.calls["DescribeClusterJobs"] == 13

@@ -101,18 +101,18 @@ def listing(client: Client, cluster: str, deadline: Deadline, max_pages: int) ->
     DescribeClusterJobs is asked in both its forms; where an endpoint refuses it as a bad
     request, the caller's jobs (DescribeJobs without ids) serve instead.  The first page's
     error is raised (nothing was read); a later one ends the read, incomplete."""
-    depth, seen = Depth(), set[str]()
+    depth, seen, offset = Depth(), set[str](), 0
     for page in range(max_pages):
         if page and deadline.remaining() <= 0:
             yield [], replace(depth, stopped="deadline")
             return
         try:
-            jobs, total = _page(client, cluster, deadline, page * PAGE, depth)
+            jobs, total = _page(client, cluster, deadline, offset, depth)
         except ApiError as err:
             if err.ret_code != BAD_PARAMETER or depth.source != CLUSTER_LOG or page:
                 raise
             depth = replace(depth, source=CALLER_LOG)
-            jobs, total = _page(client, cluster, deadline, page * PAGE, depth)
+            jobs, total = _page(client, cluster, deadline, offset, depth)
         except QingCloudError as err:
             if not page:
                 raise
@@ -121,7 +121,8 @@ def listing(client: Client, cluster: str, deadline: Deadline, max_pages: int) ->
             return
         fresh = [j for j in jobs if j.job_id not in seen]  # a job started meanwhile shifts the pages
         seen.update(j.job_id for j in fresh)
-        end = len(jobs) < PAGE or (total > 0 and (page + 1) * PAGE >= total)
+        offset += len(jobs)  # a server may answer fewer than asked: the end is the total, or an empty page
+        end = not jobs or (offset >= total if total > 0 else len(jobs) < PAGE)
         oldest = jobs[-1].create_time if jobs else depth.oldest
         depth = replace(depth, records=depth.records + len(fresh), pages=page + 1, complete=end, oldest=oldest)
         if not end and page + 1 == max_pages:
