@@ -35,8 +35,10 @@ def test_parallel_bridges_ask_the_app_id_once_and_read_the_job_times_of_those_ah
     assert calls["DescribeClusters"] == 1  # the first bridge's; the others read its app_id
     assert calls["DescribeClusterJobs"] == len(users)  # one first look each, no second look after the queue
     notes = ClusterNotes(next(lock_dir.glob("*.notes.json")), sim.url)
-    assert notes.app_id() == "app-00r26u27" and len(notes.times("add_user")) == len(users)
-    assert stat.S_IMODE(os.stat(notes.path).st_mode) == 0o600
+    timed = ClusterNotes(next(lock_dir.glob("*.times.json")), sim.url)
+    assert notes.app_id() == "app-00r26u27" and len(timed.times("add_user")) == len(users)
+    assert ClusterNotes(timed.path, "https://elsewhere.invalid/iaas/").times("add_user") == []  # another endpoint's
+    assert stat.S_IMODE(os.stat(notes.path).st_mode) == 0o600 and stat.S_IMODE(os.stat(timed.path).st_mode) == 0o600
 
 
 def test_damaged_or_linked_notes_only_cost_the_calls(tmp_path: Path) -> None:

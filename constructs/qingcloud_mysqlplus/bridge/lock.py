@@ -131,7 +131,8 @@ class ClusterLock:
         """Raises :class:`LockRefused` for a directory or file others control, OSError when it cannot be made."""
         self.cluster, self.held = cluster, False
         directory, where = (open_given_dir(lock_dir), lock_dir) if lock_dir else open_default_dir(default_lock_dir())
-        self.notes_path = where / f"{safe_name(zone, cluster)}.notes.json"  # see bridge/notes.py
+        self.notes_path = where / f"{safe_name(zone, cluster)}.notes.json"  # the app_id: see bridge/notes.py
+        self.times_path = where / f"{safe_name(zone, cluster)}.times.json"  # its job times
         try:
             self._fd = open_lock_file(directory, where / f"{safe_name(zone, cluster)}.lock")
         finally:

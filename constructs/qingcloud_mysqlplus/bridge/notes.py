@@ -23,7 +23,8 @@ APP_WAIT, APP_POLL = 3.0, 0.02  # how long a queued bridge waits for the first o
 
 
 class ClusterNotes:
-    """The notes file of one cluster (``<zone>-<cluster>.notes.json``); an app_id counts only when it was
+    """One notes file of a cluster: ``<zone>-<cluster>.notes.json`` for its app_id (written once, by the first
+    bridge), ``.times.json`` for its job times (after each job).  What a file holds counts only when it was
     learned from the same endpoint (a simulator and a private cloud may both have a cluster of that id)."""
 
     def __init__(self, path: Path, endpoint: str) -> None:
@@ -54,14 +55,17 @@ class ClusterNotes:
         return found
 
     def times(self, service: str) -> list[float]:
-        return _times(self.read(), service)
+        data = self.read()
+        return _times(data, service) if data.get("endpoint") == self.endpoint else []
 
     def update(self, *, app_id: str | None = None, service: str | None = None, seconds: float | None = None) -> None:
         """Record the app_id and/or one job's time; written whole in one rename, so a reader never sees half.
         Only the holder of the cluster's lock writes (or the first bridge, before any job: the app_id)."""
         data = self.read()
+        if data.get("endpoint") != self.endpoint:
+            data = {"endpoint": self.endpoint}  # learned from another endpoint: start afresh
         if app_id:
-            data.update(app_id=app_id, endpoint=self.endpoint)
+            data["app_id"] = app_id
         if service and seconds is not None:
             times = data.get("times")
             data["times"] = {**(times if isinstance(times, dict) else {}),

@@ -36,7 +36,7 @@ def context(invocation: Invocation, report: Reporter) -> Context:
 
 def perform(invocation: Invocation, ctx: Context, lock: ClusterLock) -> Outcome:
     """The add (and proxy restarts) or the delete, in turn with the other bridges of this machine."""
-    notes = ClusterNotes(lock.notes_path, ctx.client.endpoint.url)
+    notes, timed = (ClusterNotes(path, ctx.client.endpoint.url) for path in (lock.notes_path, lock.times_path))
     queued = not lock.held
     _learn_app(ctx, notes, queued)
     first = look_first(ctx, invocation.spec.user)
@@ -44,12 +44,12 @@ def perform(invocation: Invocation, ctx: Context, lock: ClusterLock) -> Outcome:
         lock.wait(ctx.deadline, on_wait=lambda: ctx.notice("waiting for another bridge on the same cluster"))
     service = "del_user" if invocation.command == "del-user" else "add_user"
     if queued and ctx.expected is not None and service not in ctx.expected:
-        times = JobTime.from_seconds(notes.times(service))
+        times = JobTime.from_seconds(timed.times(service))
         if times is not None:  # the bridges ahead in line ran such jobs: their times serve
             ctx.expected = {**ctx.expected, service: times}
         else:
             first = look_first(ctx, invocation.spec.user)  # learn from the jobs they ran since
-    ctx.on_done = lambda done, job: _note_time(notes, done, job)
+    ctx.on_done = lambda done, job: _note_time(timed, done, job)
     if invocation.command == "del-user":
         return delete(ctx, invocation.spec, first)
     outcome = add(ctx, invocation.spec, invocation.password, invocation.on("replace_existing"), first)
