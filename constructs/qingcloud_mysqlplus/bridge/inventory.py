@@ -18,7 +18,6 @@ from ..qingcloud.errors import QingCloudError
 from ..qingcloud.history import Depth, Facts, UserFacts, read
 from ..qingcloud.jobs import Job
 from ..qingcloud.retry import Deadline
-from ..rules import AccountRuleError, check_password
 
 FIELDS = ("user", "host", "database", "priv", "ssl")  # add_user's service_params shown, in the JSON's order
 
@@ -118,16 +117,7 @@ def account_of(user: str, job: Job) -> Account:
                    job_id=job.job_id, created=job.status_time or job.create_time,
                    channel=job.request.channel if job.request is not None else "",
                    params=tuple(sorted(str(name) for name in params)),
-                   password_kept=_valid_password(params.get("passwd")))  # fmt: skip
-
-
-def _valid_password(value: object) -> bool:
-    """Whether a record keeps the password (compared in memory, never kept): a masked one is no password."""
-    try:
-        check_password(value)
-    except AccountRuleError:
-        return False
-    return True
+                   password_kept=job.request is not None and job.request.kept_password() is not None)  # fmt: skip
 
 
 def _text(value: object) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..qingcloud.history import UserFacts
-from ..rules import AccountRuleError, check_password, normalize_host
+from ..rules import AccountRuleError, normalize_host
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,6 @@ def digest(password: str) -> str:
     return hmac.new(_DIGEST_KEY, password.encode(), hashlib.sha256).hexdigest()
 
 
-def _recorded_digest(params: Mapping[str, Any]) -> str | None:
-    """The digest of a job's passwd, when it is a password at all (a mask breaks the password rules)."""
-    try:
-        return digest(check_password(params.get("passwd")))
-    except AccountRuleError:
-        return None
-
-
 def verdict(facts: UserFacts) -> Verdict:
     """The construct's reading: only a del_user as the newest successful job touching the user is
     *missing*.  No job listed is *unknown*, not missing, even when the whole listing was read: jobs
@@ -109,4 +101,5 @@ def verdict(facts: UserFacts) -> Verdict:
     params = done.request.params
     made = {name: value for name, value in params.items() if name != "passwd"}
     words = f"add_user {done.job_id} is its newest successful job"
-    return Verdict(True, words, made, done.job_id, _recorded_digest(params))
+    kept = done.request.kept_password()  # a digest only: the cache of verdicts holds no password
+    return Verdict(True, words, made, done.job_id, None if kept is None else digest(kept))

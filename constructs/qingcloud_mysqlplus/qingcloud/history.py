@@ -100,7 +100,8 @@ def listing(client: Client, cluster: str, deadline: Deadline, max_pages: int) ->
 
     DescribeClusterJobs is asked in both its forms; where an endpoint refuses it as a bad
     request, the caller's jobs (DescribeJobs without ids) serve instead.  The first page's
-    error is raised (nothing was read); a later one ends the read, incomplete."""
+    error is raised (nothing was read), and so is a later refusal (a ret_code); a later lost
+    answer or the deadline ends the read, incomplete."""
     depth, seen, offset = Depth(), set[str](), 0
     for page in range(max_pages):
         if page and deadline.remaining() <= 0:

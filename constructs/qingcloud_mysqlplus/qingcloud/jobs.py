@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..rules import AccountRuleError, check_password
+
 RUNNING = frozenset({"pending", "working"})
 FINAL = frozenset({"successful", "failed", "done with failure"})
 SUCCESSFUL = "successful"
@@ -37,6 +39,14 @@ class JobRequest:
     cluster: str
     params: Mapping[str, Any] = field(repr=False)
     channel: str = ""
+
+    def kept_password(self) -> str | None:
+        """The password the record keeps in clear (compare it in memory, never print it); None when there is
+        none or QingCloud masked it (a mask breaks the password rules)."""
+        try:
+            return check_password(self.params.get("passwd"))
+        except AccountRuleError:
+            return None
 
 
 @dataclass(frozen=True)
