@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from .fields import BOTH, FIELDS, field
 
 PROG = "qingcloud-mysqlplus"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# Every exit code of every command, and what it means: --help and docs/bridge-cli.md show this table
+# (a test holds the docs to it); ``main`` is the one place that maps an outcome to one of them.
+EXIT_CODES = (
+    (EXIT_OK, "done (an adopted account, or a delete of an account the history shows is not there, is done too)"),
+    (EXIT_FAILED, "the API or the job failed, or the deadline passed (doctor: a check failed)"),
+    (EXIT_USAGE, "bad input or configuration (a flag, a variable, the credentials, the lock directory); "
+                 "nothing was sent"),
+    (EXIT_BUG, "an answer the bridge does not understand, or a bug: one line names the error's type and "
+               "where (never its message); report that line"),
+    (EXIT_INTERRUPTED, "interrupted (SIGINT or SIGTERM); a job already submitted may still finish"),
+)  # fmt: skip
 
 # The bridge's own settings (no prop carries them).
 CONFIG = "QINGCLOUD_MYSQLPLUS_CONFIG"
@@ -83,6 +94,12 @@ ADD_ONLY, DEL_ONLY = (tuple(o for o in OPTIONS if o.commands == (command,)) for 
 def options_of(command: str) -> tuple[Option, ...]:
     """The flags of ``add-user`` or ``del-user``, in the order of their --help."""
     return tuple(o for o in OPTIONS if command in o.commands)
+
+
+def exit_codes_help(**meanings: str) -> str:
+    """The exit codes for an epilog; ``meanings`` replaces a code's meaning for one command (``ok=``, ``failed=``)."""
+    own = {EXIT_OK: meanings.get("ok"), EXIT_FAILED: meanings.get("failed")}
+    return "exit codes:\n" + "".join(f"  {code!s:<2} {own.get(code) or meaning}\n" for code, meaning in EXIT_CODES)
 
 
 def flag_word(value: bool) -> str:

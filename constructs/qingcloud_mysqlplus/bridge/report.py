@@ -107,7 +107,8 @@ def replay(status_file: str | None, stream: TextIO) -> int:
         record: Any = json.loads(path.read_text(encoding="utf-8"))
         code, last = int(record["exit"]), str(record["last"])
     except (OSError, ValueError, KeyError, TypeError):
-        print(f"{contract.PROG}: the bridge left no result in {path}: it did not start, or was killed "
+        shown = path if path.parent.name == contract.STATUS_DIR else "the --status-file given"  # not a stray value
+        print(f"{contract.PROG}: the bridge left no result in {shown}: it did not start, or was killed "
               "(is the Python that ran 'cdktf synth' still there?)", file=stream)  # fmt: skip
         return contract.EXIT_FAILED
     path.unlink(missing_ok=True)
