@@ -135,7 +135,7 @@ def test_the_opt_in_lets_the_same_request_go(
 def test_an_unclear_opt_in_is_refused_too(proxy: Server, tmp_path: Path) -> None:
     code, text = bridge([*ADD, "--endpoint", REMOTE], environ(tmp_path, **{ALLOW_HTTP_ENV: "maybe"}))
     assert code == contract.EXIT_USAGE and len(text.splitlines()) == 1
-    assert f"{ALLOW_HTTP_ENV}: received 'maybe'; expected 1/0" in text and proxy.accepts == 0
+    assert f"${ALLOW_HTTP_ENV}: expected 1/0, true/false, yes/no or on/off" in text and proxy.accepts == 0
 
 
 def test_the_bridge_process_exits_2_with_one_line(proxy: Server, tmp_path: Path) -> None:

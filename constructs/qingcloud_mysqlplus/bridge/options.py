@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay = commands.add_parser("replay", help="print what an earlier run wrote to its --status-file and exit "
                                  "with its code", description="Terraform hides a provisioner's output when its "
                                  "configuration holds an ephemeral value (the password); the construct runs this "
-                                 "next, without the secret, so the result shows.")  # fmt: skip
+                                 "next, without the secret, so the result shows.", formatter_class=formatter,
+                                 epilog="It exits with the code the earlier run wrote, 1 when there is none.\n"
+                                 + contract.exit_codes_help())  # fmt: skip
     replay.add_argument("--status-file", default=None, help=f"the file [${contract.STATUS_FILE}]")
     add_parsers(commands, formatter)
     return parser
