@@ -73,6 +73,8 @@ def exit_for(err: BaseException, command: str, job: str | None = None) -> tuple[
         from .report import hint
 
         return contract.EXIT_FAILED, f"failed: {err}{hint(err, command)}"
+    if isinstance(err, BrokenPipeError):  # accounts | head: what was wanted was read
+        return contract.EXIT_FAILED, "failed: the output was closed before all of it was written"
     decisions = sys.modules.get(f"{__package__}.accounts")  # not loaded: err cannot be one of its Failures
     if decisions is not None and isinstance(err, decisions.Failure):
         return contract.EXIT_FAILED, f"failed: {err}"

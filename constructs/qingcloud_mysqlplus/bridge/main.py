@@ -47,6 +47,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             raise
         except BaseException as err:  # the one catch-all: every ending has its code and one line
             _hold_signals()
+            if isinstance(err, BrokenPipeError) and stdout is None:  # no second error when Python flushes it
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             code = ended(run, err)
         _hold_signals()  # what follows is the run's record: an interrupt now would lose it
         if run.command in BOTH and status_file:
