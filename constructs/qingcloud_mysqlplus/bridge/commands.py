@@ -1,9 +1,10 @@
-"""The operator's subcommands, ``accounts`` and ``doctor``: their parsers, and argv to a result to an exit code.
+"""The operator's subcommands, ``accounts`` and ``doctor``: their parsers, and argv to a result.
 
 The work is plain functions (:func:`.inventory.inventory`, :func:`.doctor.doctor`,
 :func:`.probe.probe`) returning results; here they are called and rendered
-(:mod:`.render`).  Importing this module loads only argparse: ``add-user``
-builds the same parser and must start fast.
+(:mod:`.render`); an exception that ends them is mapped to its exit code by
+``main`` (:mod:`.exits`), as for every command.  Importing this module loads
+only argparse: ``add-user`` builds the same parser and must start fast.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ message: a message may quote a job record or a value that holds a secret.
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +90,8 @@ def unexpected(err: BaseException, command: str) -> str:
 
 def where(err: BaseException) -> str:
     """The innermost line of this package the exception passed through (``qingcloud/client.py:101``)."""
+    import traceback  # only on this path: the bridge's start stays small
+
     frames = traceback.extract_tb(err.__traceback__)
     ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(PACKAGE)]
     if not (ours or frames):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
@@ -117,16 +116,20 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _raise_on_signals() -> dict[int, Any]:
-    """SIGINT and SIGTERM raise :class:`.exits.Interrupted` wherever the process is, for every command."""
-    if threading.current_thread() is not threading.main_thread():
+    """SIGINT and SIGTERM raise :class:`.exits.Interrupted` wherever the process is, for every command
+    (called from a thread other than the main one, as a test may, it leaves the signals alone)."""
+    try:
+        return {sig: signal.signal(sig, _on_signal) for sig in SIGNALS}
+    except ValueError:
         return {}
-    return {sig: signal.signal(sig, _on_signal) for sig in SIGNALS}
 
 
 def _hold_signals() -> None:
-    if threading.current_thread() is threading.main_thread():
+    try:
         for sig in SIGNALS:
             signal.signal(sig, signal.SIG_IGN)
+    except ValueError:
+        pass
 
 
 def _restore(handlers: dict[int, Any]) -> None:

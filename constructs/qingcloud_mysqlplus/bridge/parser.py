@@ -11,7 +11,6 @@ only flag names and the commands' names.
 from __future__ import annotations
 
 import argparse
-import difflib
 import re
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -72,6 +71,8 @@ def unknown(extras: Sequence[str], parser: argparse.ArgumentParser) -> str:
 
 
 def suggestion(flag: str, real: Sequence[str]) -> str:
+    import difflib  # only for a wrong flag: the bridge's start stays small
+
     word = flag.lstrip("-").lower()
     if word in PASSWORD_WORDS or (len(word) >= 4 and "password".startswith(word)):
         return PASSWORD_HINT
@@ -86,6 +87,8 @@ def suggestion(flag: str, real: Sequence[str]) -> str:
 def reworded(message: str, parser: argparse.ArgumentParser) -> str:
     """argparse's refusal without the value it quotes."""
     if "invalid choice:" in message:
+        import difflib
+
         names = commands_of(parser)
         quoted = QUOTED.search(message)
         close = difflib.get_close_matches(quoted.group(0)[1:-1] if quoted else "", names, n=1)
