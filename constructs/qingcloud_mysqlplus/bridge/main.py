@@ -46,8 +46,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             raise
         except BaseException as err:  # the one catch-all: every ending has its code and one line
             _hold_signals()
-            if isinstance(err, BrokenPipeError) and stdout is None:  # no second error when Python flushes it
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            if isinstance(err, BrokenPipeError) and stdout is None:
+                _drop_stdout()
             code = ended(run, err)
         _hold_signals()  # what follows is the run's record: an interrupt now would lose it
         if run.command in BOTH and status_file:
@@ -99,6 +99,14 @@ def _keep_status(run: Run, path: Path, code: int) -> None:
         write_status(path, code, run.last)
     except OSError as err:
         run.say(f"cannot write the status file ({err.strerror}): the next step will say it left no result")
+
+
+def _drop_stdout() -> None:
+    """After a closed pipe, stdout goes nowhere: Python's flush at exit then raises no second error."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _flag_in(argv: Sequence[str], flag: str) -> str | None:
