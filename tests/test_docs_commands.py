@@ -18,7 +18,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -140,7 +139,10 @@ def test_every_command_line_in_the_docs_matches_its_help() -> None:
         ("```sh\nqingcloud-mysqlplus add-user --zone sh1a --made-up-flag\n```\n", "no flag --made-up-flag"),
         ("Run `qingcloud-mysqlplus del-user --zone sh1a\n--probe` by hand.\n", "no flag --probe"),
         ("```\n$ X=1 qingcloud-mysqlplus frobnicate --zone Z\n```\n", "`qingcloud-mysqlplus frobnicate` is no command"),
-        ("```\nqingcloud-mysqlplus-sim serve --port 0\n        [--no-such-option 2]\n```\n", "no flag --no-such-option"),
+        (
+            "```\nqingcloud-mysqlplus-sim serve --port 0\n        [--no-such-option 2]\n```\n",
+            "no flag --no-such-option",
+        ),
         ("`qingcloud-mysqlplus-sim --cluster-jobs --port 0`", "no flag --cluster-jobs"),
         ("`qingcloud-mysqlplus COMMAND --json`", "replay: no flag --json"),
     ],
