@@ -107,10 +107,10 @@ def problems(line: Line) -> list[str]:
     if command is None and any(w not in ("-h", "--help", "--version") for w in words if w.startswith("-")):
         command = DEFAULT_COMMAND.get(line.program)
     if command is not None and command.isupper():  # a placeholder such as COMMAND: every command
-        targets = commands_of(line.program)
+        targets: list[str | None] = list(commands_of(line.program))
     else:
-        targets = [command] if command else []
-    helps = {c: help_of(line.program, c) for c in targets} or {None: help_of(line.program, None)}
+        targets = [command]  # None: the program's own help
+    helps = {c: help_of(line.program, c) for c in targets}
     found = [f"{line.where}: `{line.program} {c}` is no command" for c, h in helps.items() if not h.ok]
     flags = {m.group(0) for w in words for m in FLAG.finditer(w) if w.lstrip("[").startswith("-")}
     for name, shown in helps.items():
