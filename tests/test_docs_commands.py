@@ -159,3 +159,23 @@ def test_output_lines_and_names_are_not_commands() -> None:
         '```python\nbridge_command=("qingcloud-mysqlplus --zone",)\n```\n'
     )
     assert list(command_lines(page, "page.md")) == []
+
+
+def options_table() -> dict[str, set[str]]:
+    """docs/bridge-cli.md's options table: each flag and the commands its "commands" column names."""
+    page = (ROOT / "docs" / "bridge-cli.md").read_text()
+    section = re.search(r"^## Options\n(.*?)(?=^## |\Z)", page, re.S | re.M)
+    assert section, "docs/bridge-cli.md has no '## Options' section"
+    short = {"add": "add-user", "del": "del-user"}
+    rows = re.findall(r"^\| `(--[\w-]+)` \| [^|]+ \| ([^|]+) \|", section.group(1), re.M)
+    return {flag: {short.get(c.strip(), c.strip()) for c in commands.split(",")} for flag, commands in rows}
+
+
+def test_the_options_table_names_every_command_that_takes_each_option() -> None:
+    table = options_table()
+    bridge = "qingcloud-mysqlplus"
+    taken = {c: help_of(bridge, c).flags - {"-h", "--help"} for c in commands_of(bridge)}
+    shown = {(flag, c) for flag, commands in table.items() for c in commands}
+    real = {(flag, c) for c, flags in taken.items() for flag in flags}
+    assert not shown - real, f"the table names commands that do not take these: {sorted(shown - real)}"
+    assert not real - shown, f"the table misses these (flag, command): {sorted(real - shown)}"
