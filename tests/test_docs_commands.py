@@ -179,3 +179,25 @@ def test_the_options_table_names_every_command_that_takes_each_option() -> None:
     real = {(flag, c) for c, flags in taken.items() for flag in flags}
     assert not shown - real, f"the table names commands that do not take these: {sorted(shown - real)}"
     assert not real - shown, f"the table misses these (flag, command): {sorted(real - shown)}"
+
+
+def anchors(page: str) -> set[str]:
+    """The anchors GitHub makes of a page's headings: lower case, punctuation dropped, spaces to hyphens."""
+    page = FENCE.sub("", page)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#+ (.*)$", page, re.M)}
+
+
+def test_every_link_between_the_pages_resolves() -> None:
+    broken = []
+    for page in [*PAGES, ROOT / "CONTRIBUTING.md", ROOT / "CHANGELOG.md"]:
+        text = FENCE.sub("", page.read_text())
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # another site
+            path, _, anchor = target.partition("#")
+            file = (page.parent / path).resolve() if path else page
+            if not file.is_relative_to(ROOT) or not file.exists():
+                broken.append(f"{page.name}: {target} (no such file in the repository)")
+            elif anchor and file.suffix == ".md" and anchor not in anchors(file.read_text()):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert not broken, "\n".join(broken)
