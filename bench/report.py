@@ -42,10 +42,22 @@ def verb_rows(verb: str, ours: Run | None, sdk: Run | None, floor: float | None,
     ]  # fmt: skip
 
 
+def per_account_rows(d: DeployResult) -> list[Row]:
+    """Time per account (whole wall / N) beside the job time, for deploy and destroy."""
+    rows = []
+    for verb, ours, sdk in (("deploy", d.ours_deploy, d.sdk_add), ("destroy", d.ours_destroy, d.sdk_del)):
+        o, p = _wall(ours), _wall(sdk)
+        o, p = (o / d.accounts if o is not None else None), (p / d.accounts if p is not None else None)
+        rows.append([f"cdktf {verb}: per account (whole wall / {d.accounts})", secs(o), secs(d.job_seconds),
+                     ratio(o, d.job_seconds), secs(p), ratio(o, p)])  # fmt: skip
+    return rows
+
+
 def one_cluster_rows(d: DeployResult) -> list[Row]:
     floor, floor_destroy = (d.floor.deploy_s, d.floor.destroy_s) if d.floor else (None, None)
     rows = verb_rows("deploy", d.ours_deploy, d.sdk_add, floor, d.limit_s)
     rows += verb_rows("destroy", d.ours_destroy, d.sdk_del, floor_destroy, d.limit_s)
+    rows += per_account_rows(d)
     rows.append(["floor: cdktf deploy, one plain terraform_data", secs(floor), "-", "-", "-", "-"])
     rows.append(["floor: cdktf destroy, one plain terraform_data", secs(floor_destroy), "-", "-", "-", "-"])
     for k in sorted(set(d.curve.ours) | set(d.curve.sdk)):
@@ -134,8 +146,11 @@ BRIDGE_NOTES = [
 
 
 def table_bridge(b: BridgeResult) -> str:
+    s, sp = med(b.start_s.ours), med(b.start_s.sdk)
     o, p = med(b.overhead_s.ours), med(b.overhead_s.sdk)
-    rows = [[f"add-user, 0 s job: whole process (median of {len(b.overhead_s.ours)})", msecs(o), "0 ms", "-",
+    rows = [[f"start alone: --version / the SDK's imports (median of {len(b.start_s.ours)})", msecs(s), "0 ms", "-",
+             msecs(sp), ratio(s, sp)],
+            [f"add-user, 0 s job: whole process (median of {len(b.overhead_s.ours)})", msecs(o), "0 ms", "-",
              msecs(p), ratio(o, p)]]  # fmt: skip
     for seconds, lags in b.exit_lag_s.items():
         o, p = med(lags.ours), med(lags.sdk)
