@@ -69,11 +69,12 @@ def account(stack: Any, spec: dict[str, Any], item: dict[str, Any], user: str, i
 
     from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password
 
-    clusters, props = spec["clusters"], {}
+    clusters = spec["clusters"]
+    props: dict[str, Any] = {}
     if item.get("password_version", 1) != 1:
         props["password_version"] = int(item["password_version"])
     if item.get("rotation") == "alternating":
-        from qingcloud_mysqlplus import Rotation  # type: ignore[attr-defined]  # issue 22: not on every branch yet
+        from qingcloud_mysqlplus import Rotation  # issue 22: not on every branch yet
 
         props["rotation"] = Rotation.ALTERNATING_USERS
     made = MysqlPlusAccount(stack, f"acct-{user}", cluster_id=clusters[index % len(clusters)], zone=spec["zone"],

@@ -99,7 +99,7 @@ def active_users(project_dir: Path) -> dict[str, str]:
 def rotation_available() -> str | None:
     """None when this checkout declares alternating users, else why not (issue 22 item 2)."""
     try:
-        from qingcloud_mysqlplus import Rotation  # type: ignore[attr-defined]  # noqa: F401
+        from qingcloud_mysqlplus import Rotation  # noqa: F401
     except ImportError:
         return "alternating users: qingcloud_mysqlplus.Rotation is not in this checkout (issue 22 item 2)"
     return None

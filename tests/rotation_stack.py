@@ -26,7 +26,7 @@ Job = dict[str, Any]
 def rotation_missing() -> str | None:
     """Why alternating users cannot be declared in this checkout (issue 22 item 2), or None."""
     try:
-        from qingcloud_mysqlplus import Rotation  # type: ignore[attr-defined]  # noqa: F401
+        from qingcloud_mysqlplus import Rotation  # noqa: F401
     except ImportError:
         return "qingcloud_mysqlplus.Rotation is not in this checkout yet (issue 22 item 2)"
     return None
