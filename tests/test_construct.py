@@ -65,7 +65,7 @@ def test_literal_password_is_refused_without_echo() -> None:
         ({"password_version": 0}, "password_version"),
         ({"timeout_seconds": -1}, "timeout_seconds"),
         ({"password_env": "NOT A NAME"}, "password_env"),
-        ({"password_env": "P" * 129}, "password_env: received a string that is not one (not shown"),
+        ({"password_env": "P" * 129}, "password_env: received a string that is not a variable name (not shown"),
         ({"password_env": CANARY_PASSWORD}, "expected the name of an environment variable"),
         ({"bridge_command": "python3 -m qingcloud_mysqlplus"}, "bridge_command: received 'python3 -m"),
         ({"endpoint": "http://x$(touch /tmp/p)/iaas/"}, "endpoint: received 'http://x$(touch"),

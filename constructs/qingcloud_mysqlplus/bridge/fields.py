@@ -56,9 +56,10 @@ def env_name(value: object, label: str = "password_env") -> str:
     """A variable's name; the refusal never shows the value, which may be the password put in the wrong place."""
     if isinstance(value, str) and ENV_NAME.fullmatch(value):
         return value
-    received = "a string that is not one (not shown: it may be a password)" if isinstance(value, str) else None
-    raise AccountRuleError(label, received or f"a {type(value).__name__}", "the name of an environment variable: "
-                           "a letter or _, then letters, digits or _, at most 128 in all")  # fmt: skip
+    received = "a string that is not a variable name (not shown: it may be a password)"
+    raise AccountRuleError(label, received if isinstance(value, str) else f"a {type(value).__name__}",
+                           "the name of an environment variable: a letter or _, then letters, digits or _, "
+                           "at most 128 in all")  # fmt: skip
 
 
 def _zone(value: object) -> str:
