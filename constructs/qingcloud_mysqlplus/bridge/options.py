@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TextIO
@@ -26,10 +25,9 @@ from ..rules import (
     check_zone,
 )
 from . import contract
-from .fields import BOOLEANS
+from .fields import BOOLEANS, env_name
 
-DEFAULT_TIMEOUT, DEFAULT_HTTP_TIMEOUT = 600.0, 20.0
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+DEFAULT_TIMEOUT, DEFAULT_HTTP_TIMEOUT = float(contract.DEFAULTS["timeout"]), float(contract.DEFAULTS["http_timeout"])
 SETTINGS_HELP = """\
 credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
 QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
@@ -149,8 +147,10 @@ def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mappi
         password, source = stdin.readline().rstrip("\r\n"), "standard input"
     else:
         name = text(values, "password_env") or contract.PASSWORD
-        if not ENV_NAME.fullmatch(name):
-            raise UsageError(f"password-env: received {name[:20]!r}; expected an environment variable name")
+        try:
+            env_name(name, "password-env")  # the construct's rule; the refusal never shows the value
+        except AccountRuleError as err:
+            raise UsageError(str(err)) from None
         if name not in environ:
             raise UsageError(
                 f"no password: set {name} or use --password-stdin (it is never read from the command line)"
@@ -177,11 +177,11 @@ def account(command: str, values: Mapping[str, object]) -> tuple[str, AccountSpe
         cluster = check_cluster_id(values["cluster"])
         if values.get("zone"):
             check_zone(values["zone"])
-        host = text(values, "host") or "%"
+        host = text(values, "host") or contract.DEFAULTS["host"]
         if command == "del-user":
             return cluster, check_del(values["user"], host)
-        return cluster, check_account(values["user"], host, text(values, "database") or "*",
-                                      text(values, "priv") or "StandardAccount", bool(values["ssl"]))  # fmt: skip
+        return cluster, check_account(values["user"], host, text(values, "database") or contract.DEFAULTS["database"],
+                                      text(values, "priv") or contract.DEFAULTS["priv"], bool(values["ssl"]))  # fmt: skip
     except AccountRuleError as err:
         raise UsageError(str(err)) from None
 
@@ -208,7 +208,7 @@ def _invocation(command: str, values: Mapping[str, object], cluster: str, spec: 
                 args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:  # fmt: skip
     """The account's invocation, once its password, HTTP method and settings are read and checked."""
     password = read_password(values, args.password_stdin, environ, stdin) if command == "add-user" else ""
-    method = str(values["http_method"] or "POST").upper()
+    method = str(values["http_method"] or contract.DEFAULTS["http_method"]).upper()
     if method not in ("GET", "POST"):
         raise UsageError(f"http-method: received {method[:10]!r}; expected GET or POST")
     try:
