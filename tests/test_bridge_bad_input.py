@@ -24,8 +24,8 @@ ON = f"{P}add-user orders_rw@% on {CLUSTER}: error: "
 HIDDEN = "(the value is not shown: it may be a secret)"
 ROWS = [
     (["add-user", *ACCOUNT, "--password-env", SECRET], {}, 2,
-     f"{ON}--password-env: expected the name of an environment variable (letters, digits, _), not the password "
-     f"itself {HIDDEN}"),
+     f"{ON}--password-env: expected the name of an environment variable: a letter or _, then letters, digits or _, "
+     f"at most 128 in all, not the password itself {HIDDEN}"),
     (["add-user", *ACCOUNT, "--password", SECRET], {}, 2,
      f"{P}add-user: error: unknown option --password; the password is never read from the command line: set "
      "$QINGCLOUD_MYSQLPLUS_PASSWORD, name another variable with --password-env NAME, or pipe it to --password-stdin"),

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 from collections.abc import Mapping, Sequence
 
 from . import contract
 from .fields import BY_NAME
 
-DEFAULT_TIMEOUT, DEFAULT_HTTP_TIMEOUT = 600.0, 20.0
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+DEFAULT_TIMEOUT, DEFAULT_HTTP_TIMEOUT = float(contract.DEFAULTS["timeout"]), float(contract.DEFAULTS["http_timeout"])
 NOT_SHOWN = "the value is not shown: it may be a secret"
 SETTINGS_HELP = """\
 credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
@@ -100,7 +98,7 @@ def text(values: Mapping[str, object], key: str) -> str | None:
 
 
 def http_method(values: Mapping[str, object]) -> str:
-    method = str(values.get("http_method") or "POST").upper()
+    method = str(values.get("http_method") or contract.DEFAULTS["http_method"]).upper()
     if method not in ("GET", "POST"):
         raise UsageError(refusal(source_of(values, "http_method"), "GET or POST"))
     return method

@@ -25,11 +25,10 @@ from ..rules import (
 )
 from . import contract
 from .commands import add_parsers
-from .fields import BOOLEANS
+from .fields import BOOLEANS, env_name
 from .inputs import (
     DEFAULT_HTTP_TIMEOUT,
     DEFAULT_TIMEOUT,
-    ENV_NAME,
     SETTINGS_HELP,
     UsageError,
     http_method,
@@ -44,7 +43,7 @@ from .inputs import (
 )
 from .parser import Parser
 
-__all__ = ["Invocation", "UsageError", "build_parser", "parse_request"]
+__all__ = ["DEFAULT_TIMEOUT", "Invocation", "UsageError", "build_parser", "parse_request"]
 EPILOG = f"""\
 {contract.exit_codes_help()}
 password: from ${contract.PASSWORD}, from the variable named by --password-env,
@@ -110,9 +109,10 @@ def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mappi
     else:
         name = text(values, "password_env") or contract.PASSWORD
         where = source_of(values, "password_env")
-        if not ENV_NAME.fullmatch(name):
-            raise UsageError(refusal(where, "the name of an environment variable (letters, digits, _), "
-                                     "not the password itself"))  # fmt: skip
+        try:
+            env_name(name, "password-env")  # the construct's rule, one for both
+        except AccountRuleError as err:
+            raise UsageError(refusal(where, f"{err.expected}, not the password itself")) from None
         if name not in environ:
             shown = f"the variable named by {where}" if _could_be_password(name) else name
             raise UsageError(f"no password: set {shown} or use --password-stdin (it is never read from the "
@@ -141,11 +141,11 @@ def account(command: str, values: Mapping[str, object]) -> tuple[str, AccountSpe
         cluster = check_cluster_id(values["cluster"])
         if values.get("zone"):
             check_zone(values["zone"])
-        host = text(values, "host") or "%"
+        host = text(values, "host") or contract.DEFAULTS["host"]
         if command == "del-user":
             return cluster, check_del(values["user"], host)
-        return cluster, check_account(values["user"], host, text(values, "database") or "*",
-                                      text(values, "priv") or "StandardAccount", bool(values["ssl"]))  # fmt: skip
+        return cluster, check_account(values["user"], host, text(values, "database") or contract.DEFAULTS["database"],
+                                      text(values, "priv") or contract.DEFAULTS["priv"], bool(values["ssl"]))  # fmt: skip
     except AccountRuleError as err:
         raise rule_refusal(values, err.field, err.expected) from None
 
