@@ -53,7 +53,7 @@ def number(body: Mapping[str, Any], key: str, action: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     shown = "missing" if value is None else f"a {type(value).__name__}"
-    raise MalformedAnswer(action, f"the answer's {key} is {shown}, not a number")
+    raise MalformedAnswer(action, f"the answer's {key} is {shown}, not an integer")
 
 
 def records(body: Mapping[str, Any], key: str, id_key: str, action: str) -> list[dict[str, Any]]:
