@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import re
 import socket
-import ssl
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from .endpoint import ENDPOINT_SETTINGS, Endpoint
 from .errors import AnswerLost, Misconfigured, NotSent, QingCloudError
 from .retry import Clock
+
+if TYPE_CHECKING:
+    import requests
 
 REFUSED_FOR = 60.0  # seconds of nothing but refused connections before the endpoint is called wrong
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection (a read may take the whole http_timeout)
@@ -36,6 +35,10 @@ class Transport:
     """One session: its pool keeps the connection alive between calls.  Not for use from several threads."""
 
     def __init__(self, endpoint: Endpoint, user_agent: str = "qingcloud-mysqlplus") -> None:
+        import requests  # here, not at the top: a run that sends nothing (replay, a usage error) starts faster
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
         self.endpoint = endpoint
         default = (endpoint.protocol, endpoint.port) in (("http", 80), ("https", 443))
         host = f"[{endpoint.host}]" if ":" in endpoint.host else endpoint.host
@@ -53,6 +56,8 @@ class Transport:
 
     def request(self, verb: str, form: str, timeout: float, clock: Clock) -> requests.Response:
         """GET with ``form`` as the query, or POST with it as a form-encoded body; the whole answer."""
+        import requests
+
         kwargs = {"timeout": (min(CONNECT_TIMEOUT, timeout), timeout), "verify": True, "allow_redirects": False}
         try:
             if verb == "GET":
@@ -77,6 +82,8 @@ class Transport:
 
     def _failure(self, err: Exception, timeout: float) -> QingCloudError:
         """What ``err`` proves, in a message without the URL, the query or the proxy's credentials."""
+        import requests
+
         proxy = self._proxy()
         where = f"{self.endpoint.where} via proxy {proxy[1]}" if proxy else self.endpoint.where
         if isinstance(err, (requests.exceptions.InvalidProxyURL, requests.exceptions.InvalidSchema,
@@ -104,6 +111,10 @@ class Transport:
         return AnswerLost(f"connection to {where} lost before the answer ({_innermost(err)})")
 
     def _tls_failure(self, err: Exception, where: str) -> QingCloudError:
+        import ssl
+
+        import requests
+
         verification = _found(err, ssl.SSLCertVerificationError)
         if verification is not None:
             reason = getattr(verification, "verify_message", "") or "unknown reason"
@@ -115,6 +126,8 @@ class Transport:
 
     def _proxy(self) -> tuple[str, str] | None:
         """The variable that routes the endpoint through a proxy, and the proxy's host:port; None if direct."""
+        import requests.utils
+
         proxies = requests.utils.get_environ_proxies(self.url) if self.session.trust_env else {}
         url = requests.utils.select_proxy(self.url, proxies)
         if not url:
