@@ -76,7 +76,9 @@ class Transport:
         elif self._refused_since is None:
             self._refused_since = clock()
         elif clock() - self._refused_since >= REFUSED_FOR:
-            failure = Misconfigured(f"nothing accepts connections at {self.endpoint.where} (refused on every try "
+            proxy = self._proxy()
+            where = f"the proxy {proxy[1]} ({proxy[0]})" if proxy else self.endpoint.where
+            failure = Misconfigured(f"nothing accepts connections at {where} (refused on every try "
                                     f"for {REFUSED_FOR:g} s); check {ENDPOINT_SETTINGS}")  # fmt: skip
         raise failure
 
@@ -89,6 +91,10 @@ class Transport:
         if isinstance(err, (requests.exceptions.InvalidProxyURL, requests.exceptions.InvalidSchema,
                             requests.exceptions.InvalidURL, ValueError)) and proxy:  # fmt: skip
             return Misconfigured(f"{proxy[0]}: not a proxy URL such as http://host:3128 (the value is not shown)")
+        if isinstance(err, ValueError) and not isinstance(err, requests.RequestException):
+            return Misconfigured(
+                f"no request to {where} could be made ({type(err).__name__}); check {ENDPOINT_SETTINGS}"
+            )
         if isinstance(err, requests.exceptions.SSLError) or not isinstance(err, requests.RequestException):
             return self._tls_failure(err, where)
         if isinstance(err, requests.exceptions.ProxyError):
@@ -104,7 +110,7 @@ class Transport:
         if lookup is not None:  # EAI_AGAIN: the resolver did not answer this time
             return NotSent(f"connection to {where} failed (name lookup failed for now)")
         connect = _found(err, ConnectionRefusedError, TimeoutError, OSError)
-        if _named(err, "NewConnectionError") or isinstance(err, requests.exceptions.ConnectTimeout):
+        if _named(err, "NewConnectionError"):
             return NotSent(f"connection to {where} failed ({type(connect).__name__ if connect else 'no connection'})")
         if _named(err, "BadStatusLine", "InvalidChunkLength", "LineTooLong", "UnknownProtocol"):
             return AnswerLost(f"{where} answered something that is not HTTP/1.1")
