@@ -58,8 +58,8 @@ def dropped_hosts(existing: Entries, spec: AccountSpec) -> list[str]:
 
 
 def describe(existing: Entries) -> list[dict[str, Any]]:
-    """One row per user name: its host entries, and the settings of its newest entry (``entries``: each
-    entry's own, which differ only where a second host was added with other settings)."""
+    """One row per user name: its host entries and settings.  Where a second host was added with other
+    settings, the row's settings are its newest entry's and ``entries`` lists each entry's own."""
     rows: dict[str, dict[str, Any]] = {}
     for (user, host), entry in existing.items():
         row = rows.setdefault(user, {"user": user, "hosts": [], "entries": []})
@@ -67,6 +67,9 @@ def describe(existing: Entries) -> list[dict[str, Any]]:
         settings = {"database": entry.database, "priv": entry.privilege.value, "ssl": entry.ssl}
         row["entries"].append({"host": host, **settings})
         row.update(settings)
+    for row in rows.values():
+        if len({(e["database"], e["priv"], e["ssl"]) for e in row["entries"]}) == 1:
+            del row["entries"]
     return [rows[user] for user in sorted(rows)]
 
 
