@@ -14,7 +14,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,10 +74,11 @@ def _wait(condition: object, what: str, seconds: float = 20) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 @pytest.mark.parametrize("host", ["10.0.0.1", "%"], ids=["host change", "password change"])
-def test_killed_between_the_two_jobs_the_next_run_converges(sim: Sim, tmp_path: Path, host: str,
-                                                            signum: int) -> None:  # fmt: skip
+def test_killed_between_the_two_jobs_the_next_run_converges(sim: Sim, tmp_path: Path, host: str, signum: int,
+                                                            reliability: Callable[..., None]) -> None:  # fmt: skip
     made(sim, tmp_path, host)
     before = len(sim.jobs())
     first, second = ("add_user", "del_user") if accepted(sim) and host != "%" else ("del_user", "add_user")
@@ -95,5 +96,13 @@ def test_killed_between_the_two_jobs_the_next_run_converges(sim: Sim, tmp_path: 
     assert bridge.returncode != 0 and [s for s, _ in account_jobs(sim)[1:]][-1] == first  # killed between them
     again = run_bridge(args, env(sim, tmp_path / "fresh"))  # another runner: another lock directory
     assert again.returncode == 0, again.stderr
-    assert sim.accounts()["app_rw"]["hosts"] == ["%"]
+    hosts = sim.accounts()["app_rw"]["hosts"]
+    options = sim.control.options()
+    hits = sum(text.count(p) for text in (stderr, again.stderr) for p in (CANARY_PASSWORD, OLD_PASSWORD))
+    reliability(f"replacement killed between its jobs ({'host' if host != '%' else 'password'} change), "
+                f"second_host={options['second_host']}, add_existing={options['add_existing']}",
+                f"{signal.Signals(signum).name} between {first} and {second}",
+                f"next run (fresh runner) exit {again.returncode}; hosts {hosts}", ["app_rw"], sim.accounts(), hits)  # fmt: skip
+    assert hosts == ["%"]
+    assert ("adopted app_rw@%" if first == "add_user" else "added app_rw@%") in again.stderr  # from the history
     assert_no_secret(stderr, again.stderr)
