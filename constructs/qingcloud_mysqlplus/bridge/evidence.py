@@ -1,10 +1,14 @@
 """What the cluster's job history proves about one account, for the bridge's decisions.
 
-The facts come from the one history reader (:mod:`..qingcloud.history`); the
-rules here are the bridge's: the newest *successful* add_user or del_user
-touching a user tells whether the account exists now; no such job listed
-means "not there" only when the whole listing was read; jobs that could be
-this user's but have no readable directive make it unknown.  The directive of
+The listing, and which records are this cluster's and whose, come from the
+history reader (:mod:`..qingcloud.history`); the rules here are the bridge's:
+the newest *successful* add_user or del_user touching a user tells whether the
+account exists now; no such job listed means "not there" only when the whole
+listing was read; jobs that could be this user's but have no readable
+directive make it unknown.  Where QingCloud takes a second host for a user
+(unknown: MySQL keys accounts by user and host), a user may be at the entries
+of two add_user jobs, so the bridge folds the records itself, host entry by
+host entry (:class:`_Fold`): the reader keeps only the newest job per user.  The directive of
 an add_user holds the password in clear: it is compared here in memory and
 never kept, printed or raised.
 """
