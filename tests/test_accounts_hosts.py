@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 
-from fake_cluster import FakeClient, context
+from fake_cluster import CLUSTER, FakeClient, context
 from qingcloud_mysqlplus.bridge.accounts import Failure, add, delete
+from qingcloud_mysqlplus.bridge.evidence import read_history
 from qingcloud_mysqlplus.qingcloud.errors import ApiError
+from qingcloud_mysqlplus.qingcloud.history import read
+from qingcloud_mysqlplus.qingcloud.retry import Deadline
 from qingcloud_mysqlplus.rules import AccountSpec
 
 PASSWORD = "Canary@Unit-4711"
@@ -136,3 +139,20 @@ def test_an_account_at_other_hosts_is_named_at_those_hosts_when_not_replaced() -
     with pytest.raises(Failure) as info:
         add(context(client), SPEC, PASSWORD)
     assert f"{CMD} '10.0.0.5;192.168.1.0/24'" in said(info.value)
+
+
+def test_the_bridges_fold_finds_what_the_history_reader_finds_per_user() -> None:
+    client = FakeClient()
+    client.add("add_user", OLD)
+    client.add("add_user", SPEC.add_params(PASSWORD), directive=False)  # could be anyone's
+    client.add("add_user", SPEC.add_params(PASSWORD), cluster="cl-elsewhere")  # not this cluster's
+    client.add("del_user", {"host": "10.0.0.1", "user": "app_rw"}, status="pending")
+    for n in range(130):
+        client.add("add_user", {**SPEC.add_params(PASSWORD), "user": f"filler{n}"})
+    facts = read(client, CLUSTER, Deadline(60), ["app_rw"]).of("app_rw")
+    history = read_history(client, CLUSTER, "app_rw", Deadline(60), host="%")
+    assert (history.facts.newest_done, history.facts.running, history.facts.unknown) == (
+        facts.newest_done, facts.running, facts.unknown)  # fmt: skip
+    assert history.present is None and history.present_at("%") is None  # an unreadable newer job: unknown
+    assert [job.job_id for job, _ in history.live] == [client.history[-1]["job_id"]]
+    assert history.others("%") == ("10.0.0.1",) and history.made("10.0.0.1") is not None
