@@ -156,3 +156,13 @@ def test_the_bridges_fold_finds_what_the_history_reader_finds_per_user() -> None
     assert history.present is None and history.present_at("%") is None  # an unreadable newer job: unknown
     assert [job.job_id for job, _ in history.live] == [client.history[-1]["job_id"]]
     assert history.others("%") == ("10.0.0.1",) and history.made("10.0.0.1") is not None
+
+
+@pytest.mark.parametrize("outcome", ["successful", "failed"], ids=["second host taken", "refused"])
+def test_a_replacement_reads_below_the_first_page_before_adding(outcome: str) -> None:
+    client = FakeClient(outcomes=[outcome])
+    client.add("add_user", OLD)
+    for n in range(150):  # the account's jobs are older than the first page
+        client.add("add_user", {**SPEC.add_params(PASSWORD), "user": f"filler{n}"})
+    assert add(context(client), SPEC, PASSWORD, replace_existing=True).verb == "replaced"
+    assert client.submitted == ([ADD_NEW, DEL_OLD] if outcome == "successful" else [ADD_NEW, DEL_OLD, ADD_NEW])

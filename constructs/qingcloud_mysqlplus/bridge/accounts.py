@@ -102,6 +102,10 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
     ``first``: the page of history already read (while waiting for the machine's lock)."""
     sent = spec.add_params(password)
     first = first or look_first(ctx, spec.user, spec.host)
+    if replace_existing and not first.done and not first.depth.complete:
+        # Where QingCloud takes a second host, an add at a new host would succeed beside an old host the
+        # first page does not show, which would then stay: what to replace is read first (no job runs yet)
+        first = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline, host=spec.host)
     if first.live and not first.running and not first.facts.unknown:
         made = first.made(spec.host)
         if made is not None and same_request(made, sent):
