@@ -215,12 +215,3 @@ def _same_value(name: str, got: object, sent: str) -> bool:
         except AccountRuleError:
             return False
     return str(got) == sent
-
-
-def made_as(job: Job | None, spec: AccountSpec) -> str:
-    """The host entries the account was made with (for deleting it), else the declared ones."""
-    host = job.request.params.get("host") if job is not None and job.request is not None else None
-    try:
-        return normalize_host(host) if host is not None else spec.host
-    except AccountRuleError:
-        return spec.host
