@@ -23,7 +23,7 @@ from ..qingcloud.history import MAX_PAGES, Depth, UserFacts, account_user, clust
 from ..qingcloud.jobs import RUNNING, SUCCESSFUL, Job
 from ..qingcloud.polling import JobTime
 from ..qingcloud.retry import Deadline
-from ..rules import AccountRuleError, AccountSpec, normalize_host
+from ..rules import AccountRuleError, normalize_host
 
 READ_SHARE = 0.5  # a deep read may take at most this share of what is left of the deadline
 
