@@ -71,11 +71,11 @@ def test_an_account_with_another_password_is_left_alone_with_the_command() -> No
 
 def test_replace_existing_deletes_the_hosts_it_was_made_with_then_adds() -> None:
     client = FakeClient()
-    client.add("add_user", {**SPEC.add_params(OTHER_PASSWORD), "host": "10.0.0.1"})
+    client.add("add_user", {**SPEC.add_params(OTHER_PASSWORD), "host": "%"})
     client.add("add_user", {**SPEC.add_params(PASSWORD), "user": "filler"})
     outcome = add(context(client), SPEC, PASSWORD, replace_existing=True)
     assert outcome.verb == "replaced"  # the first look shows it: no add_user that can only fail is sent first
-    assert client.submitted == [("del_user", {"host": "10.0.0.1", "user": "app_rw"}),
+    assert client.submitted == [("del_user", {"host": "%", "user": "app_rw"}),
                                 ("add_user", SPEC.add_params(PASSWORD))]  # fmt: skip
 
 

@@ -101,3 +101,17 @@ def test_directives_that_hide_the_request_prove_nothing(directive: str) -> None:
         assert "del-user" in again.stderr.strip().splitlines()[-1]
         assert not [j for j in sim.jobs() if j["service"] == "del_user"]
         assert list(sim.accounts()) == ["app_rw"]
+
+
+def test_hints_name_the_hosts_the_history_shows(sim: Sim) -> None:
+    made = ["--host", "10.0.0.5;192.168.1.0/24"]
+    assert run_bridge([*ADD, *made], env(sim)).returncode == 0
+    shown = "--user app_rw --host '10.0.0.5;192.168.1.0/24'"
+    wrong_host = run_bridge(DEL, env(sim))  # host % by default
+    assert wrong_host.returncode == 1 and shown in wrong_host.stderr and "--host %" not in wrong_host.stderr
+    assert "nothing was deleted" in wrong_host.stderr
+    other = run_bridge(ADD, env(sim, OTHER_PASSWORD))  # another host and password, not replaced
+    assert other.returncode == 1 and "not as declared" in other.stderr and shown in other.stderr
+    assert not [j for j in sim.jobs() if j["service"] == "del_user"]
+    assert sim.accounts()["app_rw"]["hosts"] == ["10.0.0.5", "192.168.1.0/255.255.255.0"]
+    assert_no_secret(wrong_host.stderr, other.stderr)

@@ -22,12 +22,16 @@ from qingcloud_mysqlplus.rules import check_password, check_user
 from qingcloud_mysqlplus.sim import SimOptions
 
 CASES = [  # every value of every option at least once, under each DescribeClusterJobs form
-    {"add_existing": "job_fails", "del_missing": "job_fails", "directive": "clear", "form": "documented"},
-    {"add_existing": "refused_2110", "del_missing": "job_succeeds", "directive": "masked", "form": "sdk"},
-    {"add_existing": "job_fails", "del_missing": "job_succeeds", "directive": "none", "form": "documented"},
-    {"add_existing": "refused_2110", "del_missing": "job_fails", "directive": "clear", "form": "sdk"},
-]
-REPORTED = ("add_existing", "del_missing", "directive")
+    {"add_existing": "job_fails", "second_host": "refuse", "del_missing": "job_fails", "directive": "clear",
+     "form": "documented"},
+    {"add_existing": "refused_2110", "second_host": "accept", "del_missing": "job_succeeds", "directive": "masked",
+     "form": "sdk"},
+    {"add_existing": "job_fails", "second_host": "accept", "del_missing": "job_succeeds", "directive": "none",
+     "form": "documented"},
+    {"add_existing": "refused_2110", "second_host": "refuse", "del_missing": "job_fails", "directive": "clear",
+     "form": "sdk"},
+]  # fmt: skip
+REPORTED = ("add_existing", "second_host", "del_missing", "directive")
 
 
 def probe(sim: Sim) -> subprocess.CompletedProcess[str]:
@@ -64,7 +68,10 @@ def test_the_probe_names_the_options_the_simulator_runs_with(options: dict[str, 
     assert option_lines(result.stdout) == [f"{name}={options[name]}" for name in REPORTED]
     assert left == {}
     adds = 2 if options["add_existing"] == "job_fails" else 1
-    assert [s for s, _ in jobs] == ["add_user"] * adds + ["del_user"] * 2
+    second = {("accept", "job_fails"): ["add_user", "del_user"], ("accept", "refused_2110"): ["add_user", "del_user"],
+              ("refuse", "job_fails"): ["add_user"], ("refuse", "refused_2110"): []}  # fmt: skip
+    expected = ["add_user"] * adds + second[(options["second_host"], options["add_existing"])] + ["del_user"] * 2
+    assert [s for s, _ in jobs] == expected
     assert "paste the name=value lines above into an issue" in result.stdout
     assert ("job records keep add_user's password in clear" in result.stdout) is (options["directive"] == "clear")
 
@@ -75,7 +82,7 @@ def test_a_failed_delete_is_retried_and_the_account_removed(sim: Sim) -> None:
     assert result.returncode == 1
     assert "probe: stopped: job " in result.stdout and "ended failed" in result.stdout
     assert "; removed qmp_probe_" in result.stdout and "(deleted, job j-" in result.stdout
-    assert sim.accounts() == {} and option_lines(result.stdout) == ["add_existing=job_fails"]
+    assert sim.accounts() == {} and option_lines(result.stdout) == ["add_existing=job_fails", "second_host=refuse"]
 
 
 def test_an_account_it_cannot_remove_is_named_with_the_command_that_removes_it(sim: Sim) -> None:
@@ -126,3 +133,12 @@ def test_an_interrupted_probe_removes_its_account_first() -> None:
         assert sim.accounts() == {}
     assert "probe: stopped: interrupted" in out and "removed qmp_probe_" in out
     assert_no_secret(out, err, access_key=False)
+
+
+def test_a_second_host_that_cannot_be_deleted_at_once_is_still_removed() -> None:
+    with running_sim(job_seconds=0.05, options=SimOptions(second_host="accept")) as sim:
+        sim.fault("job_fail", on="del_user", count=1)  # the delete of the second host
+        result = probe(sim)
+        assert result.returncode == 1 and "probe: stopped: job " in result.stdout
+        assert "removed qmp_probe_" in result.stdout and "@192.0.2.1 (deleted" in result.stdout
+        assert sim.accounts() == {}

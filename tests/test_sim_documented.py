@@ -213,7 +213,7 @@ def test_hung_job_released_by_clear(sim: Sim) -> None:
 def test_options_and_faults_endpoints(sim: Sim) -> None:
     assert sim.control.options() == {"busy_language": "en", "directive": "clear", "cluster_jobs_scope": "caller",
                                       "cluster_jobs_form": "documented", "job_retention": None,
-                                      "add_existing": "job_fails", "del_missing": "job_fails", "proxies": 0,
+                                      "add_existing": "job_fails", "del_missing": "job_fails", "second_host": "refuse", "proxies": 0,
                                       "restart_seconds": None, "job_jitter": 0.0,
                                       "auto_backup_seconds": None}  # fmt: skip
     assert sim.set_options(job_retention="5", directive="masked")["job_retention"] == 5

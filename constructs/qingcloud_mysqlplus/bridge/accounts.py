@@ -20,7 +20,7 @@ from ..qingcloud.jobs import Job
 from ..qingcloud.polling import JobTime, PollSchedule
 from ..qingcloud.retry import Deadline
 from ..rules import AccountSpec
-from .evidence import History, made_as, read_history, same_request
+from .evidence import History, entries, read_history, same_request
 
 Notice = Callable[[str], None]
 
@@ -88,10 +88,10 @@ def wait_for(ctx: Context, service: str, job_id: str) -> Job:
     return job
 
 
-def look_first(ctx: Context, user: str) -> History:
+def look_first(ctx: Context, user: str, host: str | None = None) -> History:
     """One page of the cluster's jobs before sending: it may already answer, and it says how long
     this cluster's jobs take, which times the polling."""
-    history = read_history(ctx.client, ctx.cluster, user, ctx.deadline, max_pages=1)
+    history = read_history(ctx.client, ctx.cluster, user, ctx.deadline, max_pages=1, host=host)
     ctx.expected = history.durations
     return history
 
@@ -101,71 +101,133 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
     """add_user; when it fails, the history decides whether the account already exists as declared.
     ``first``: the page of history already read (while waiting for the machine's lock)."""
     sent = spec.add_params(password)
-    first = first or look_first(ctx, spec.user)
-    made = first.newest_done
-    if first.present and made is not None and not first.running:
-        if same_request(made, sent):
-            return Outcome("adopted", made.job_id, "it already exists exactly as declared")
+    first = first or look_first(ctx, spec.user, spec.host)
+    if replace_existing and not first.done and not first.depth.complete:
+        # Where QingCloud takes a second host, an add at a new host would succeed beside an old host the
+        # first page does not show, which would then stay: what to replace is read first (no job runs yet)
+        first = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline, host=spec.host)
+    if first.live and not first.running and not first.facts.unknown:
+        made = first.made(spec.host)
+        if made is not None and same_request(made, sent):
+            return _adopt(ctx, spec, made, first, replace_existing)
         if replace_existing:  # no add_user that can only fail first
-            return _replace(ctx, spec, sent, made)
+            return _replace(ctx, spec, sent, first)
     try:
         return Outcome("added", run_service(ctx, "add_user", sent, spec.user).job_id)
-    except JobFailed as err:
-        failure: JobFailed | ApiError = err
-    except ApiError as err:
-        if err.ret_code != ALREADY_EXISTS:
+    except (JobFailed, ApiError) as err:
+        if isinstance(err, ApiError) and err.ret_code != ALREADY_EXISTS:
             raise
-        failure = err
+        failure: JobFailed | ApiError = err
     ran = failure.job_id if isinstance(failure, JobFailed) else None
-    history = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline, expect=ran)
-    made = history.newest_done
+    history = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline, expect=ran, host=spec.host)
     if history.present is None:
         raise Failure(f"{_failed(failure)}; whether {spec.user} exists cannot be told: {history.why}. "
-                      f"Check the account in the console, then {_del_command(ctx, spec)} and deploy again")  # fmt: skip
-    if not history.present or made is None:
+                      f"Check the account in the console, then {_del_command(ctx, spec, _shown(history, spec))} "
+                      "and deploy again")  # fmt: skip
+    if not history.live:
         if replace_existing:  # asked to replace whatever is there, listed or not
             ctx.notice(f"{spec.user}: add_user failed and {history.why}; deleting then adding (--replace-existing)")
-            delete(ctx, spec)
+            delete(ctx, spec, history)
             return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)
         raise Failure(f"{_failed(failure)}, and {history.why}. If {spec.user} exists all the same (made by SQL, "
                       f"or before the listed history), delete it ({_del_command(ctx, spec)}) or set "
                       "replace_existing=True; otherwise check that the cluster is active, that it has no other "
                       "SuperuserAccount (one per cluster), and that ssl=YES has the cluster's SSL transport on")  # fmt: skip
-    if same_request(made, sent):
-        return Outcome("adopted", made.job_id, f"it already existed exactly as declared (job {made.job_id})")
+    made = history.made(spec.host)
+    if made is not None and same_request(made, sent):
+        return _adopt(ctx, spec, made, history, replace_existing, " already")
     if not replace_existing:
-        raise Failure(f"{spec.user} already exists on {ctx.cluster} (made by job {made.job_id}) but not as declared "
-                      f"(other settings or password), so it was left untouched. If it is this stack's, delete it "
-                      f"and deploy again: {_del_command(ctx, replace(spec, host=made_as(made, spec)))} -- or set "
+        job = history.live[0][0]
+        raise Failure(f"{spec.user} already exists on {ctx.cluster} (made by job {job.job_id}) but not as declared "
+                      f"(other settings, password or host), so it was left untouched. If it is this stack's, delete "
+                      f"it and deploy again: {_del_command(ctx, spec, _shown(history, spec))} -- or set "
                       "replace_existing=True (--replace-existing), which deletes and recreates it")  # fmt: skip
-    return _replace(ctx, spec, sent, made)
+    return _replace(ctx, spec, sent, history, tried=True)
 
 
-def _replace(ctx: Context, spec: AccountSpec, sent: Mapping[str, str], made: Job) -> Outcome:
-    """Delete the account as it was made (its hosts), then add it as declared."""
-    ctx.notice(f"{spec.user} exists (job {made.job_id}) otherwise than declared; replacing it (--replace-existing)")
-    delete(ctx, replace(spec, host=made_as(made, spec)))
-    return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)
+def _adopt(ctx: Context, spec: AccountSpec, made: Job, history: History, replace_existing: bool,
+           already: str = "") -> Outcome:  # fmt: skip
+    """The account exists as declared.  Other hosts of the user still there (a host change whose delete
+    did not run: the bridge was killed after adding the new host) are deleted when replacing, else named."""
+    note = f"it{already} exists exactly as declared (job {made.job_id})"
+    others = history.others(spec.host)
+    if others and replace_existing:
+        for host in others:
+            ctx.notice(f"{spec.user} is also at host {host}: deleting it (a host change that did not finish)")
+            delete(ctx, replace(spec, host=host), history)
+        note += f"; its other host {' and '.join(others)} deleted"
+    elif others:
+        commands = "; ".join(_del_command(ctx, spec, host) for host in others)
+        note += f"; it is also at host {' and '.join(others)}: if that is to go, run: {commands}"
+    return Outcome("adopted", made.job_id, note)
+
+
+def _replace(ctx: Context, spec: AccountSpec, sent: Mapping[str, str], history: History,
+             tried: bool = False) -> Outcome:  # fmt: skip
+    """Replace the account as the history shows it (every host it is at) with the declared one, in one turn.
+    Same hosts: delete, then add at once.  Other hosts only: add first and delete the old after (no gap)
+    where QingCloud takes a second host for a user; where it refuses (a failed job or 2110; the first add
+    changed nothing), delete then add.  ``tried``: the declared add_user has just failed: delete, then add."""
+    old = ";".join(h for _job, hosts in history.live for h in hosts)
+    first_job = history.live[0][0].job_id
+    if tried or set(entries(old)) & set(entries(spec.host)):
+        ctx.notice(f"{spec.user} exists (job {first_job}) otherwise than declared; replacing it (--replace-existing)")
+        delete(ctx, replace(spec, host=old), history)
+        return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)
+    ctx.notice(f"{spec.user} is at host {old} (job {first_job}); adding it at {spec.host} before deleting the old "
+               "host (--replace-existing)")  # fmt: skip
+    try:
+        added = run_service(ctx, "add_user", sent, spec.user)
+    except (JobFailed, ApiError) as err:
+        if isinstance(err, ApiError) and err.ret_code != ALREADY_EXISTS:
+            raise
+        ctx.notice(f"{spec.user}: a second host was refused ({_failed(err)}); deleting {old}, then adding")
+        delete(ctx, replace(spec, host=old), history)
+        return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)
+    delete(ctx, replace(spec, host=old), history)
+    return Outcome("replaced", added.job_id, f"added at {spec.host} before {old} was deleted: no gap")
 
 
 def delete(ctx: Context, spec: AccountSpec, first: History | None = None) -> Outcome:
-    """del_user; when it fails, the history decides whether the account is gone all the same."""
-    if first is None:
-        look_first(ctx, spec.user)
+    """del_user; when it fails, the history decides whether the account is gone all the same.  A user the
+    history shows at other hosts only is not deleted by this one: that fails with the host to name."""
+    first = first or look_first(ctx, spec.user, spec.host)
+    elsewhere = _elsewhere(first, spec)
+    if elsewhere:
+        raise Failure(f"{spec.user} is on {ctx.cluster} at host {elsewhere} ({first.why}), not at {spec.host}: "
+                      f"nothing was deleted. If it is to go: {_del_command(ctx, spec, elsewhere)}")  # fmt: skip
     try:
         return Outcome("deleted", run_service(ctx, "del_user", spec.del_params(), spec.user).job_id)
     except JobFailed as err:
         failure = err
-    history = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline, expect=failure.job_id)
-    if history.present is False:
+    history = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline, expect=failure.job_id, host=spec.host)
+    elsewhere = _elsewhere(history, spec)
+    if history.present_at(spec.host) is False and not elsewhere:
         return Outcome("absent", failure.job_id, f"{history.why}: nothing to delete ({_failed(failure)})")
     raise Failure(_still_there(ctx, spec, failure, history))
 
 
+def _elsewhere(history: History, spec: AccountSpec) -> str:
+    """The user's hosts the history shows, when it shows none of ``spec``'s entries ("" otherwise)."""
+    if history.facts.unknown or history.running or not history.live:
+        return ""
+    live = [h for _job, hosts in history.live for h in hosts]
+    return "" if set(live) & set(entries(spec.host)) else ";".join(live)
+
+
+def _shown(history: History, spec: AccountSpec) -> str:
+    """The host to name in a command: where the history shows the user, else the declared one."""
+    live = [h for _job, hosts in history.live for h in hosts]
+    if history.present_at(spec.host) or not live:
+        return spec.host
+    return ";".join(live)
+
+
 def _still_there(ctx: Context, spec: AccountSpec, failure: JobFailed, history: History) -> str:
-    state = "may still exist" if history.present is None else "still exists"
+    state = "may still exist" if history.present_at(spec.host) is None else "still exists"
     return (f"{_failed(failure)}, and {spec.user} {state} on {ctx.cluster} ({history.why}). Delete it in the "
-            f"console or with: {_del_command(ctx, spec)} -- or set keep_on_destroy=True to leave it and go on")  # fmt: skip
+            f"console or with: {_del_command(ctx, spec, _shown(history, spec))} -- or set keep_on_destroy=True "
+            "to leave it and go on")  # fmt: skip
 
 
 def _failed(failure: JobFailed | ApiError) -> str:
@@ -174,9 +236,10 @@ def _failed(failure: JobFailed | ApiError) -> str:
     return str(failure)
 
 
-def _del_command(ctx: Context, spec: AccountSpec) -> str:
+def _del_command(ctx: Context, spec: AccountSpec, host: str | None = None) -> str:
+    """The command that deletes the user at ``host`` (where the evidence shows it; the declared host else)."""
     return shlex.join(["qingcloud-mysqlplus", "del-user", "--zone", ctx.client.zone, "--cluster", ctx.cluster,
-                       "--user", spec.user, "--host", spec.host])  # fmt: skip
+                       "--user", spec.user, "--host", host or spec.host])  # fmt: skip
 
 
 __all__ = ["Context", "Failure", "Outcome", "add", "delete", "run_service"]

@@ -1,8 +1,10 @@
 """``doctor --probe``: learn what QingCloud leaves undocumented, with a throwaway account (this writes).
 
-It adds an account of a random name and password, adds it again, deletes it
-twice and reads the add job back, then names what it saw as the simulator
-options it matches (``add_existing``, ``del_missing``, ``directive``), so that
+It adds an account of a random name and password, adds it again, adds it at a
+second host (an address of TEST-NET-1, which no client has; deleted at once
+where it is taken), deletes it twice and reads the add job back, then names
+what it saw as the simulator options it matches (``add_existing``,
+``second_host``, ``del_missing``, ``directive``), so that
 the simulator's defaults can follow the real service.  The password is
 compared in memory only.  The account is always removed (``finally``), and
 when that fails the result says so with the exact command to run.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..qingcloud.errors import ApiError, JobFailed, QingCloudError
 from ..qingcloud.jobs import Job
@@ -22,8 +24,9 @@ from .accounts import Context, Failure, _del_command, delete, run_service
 
 PREFIX = "qmp_probe_"  # + 8 random characters: 18 of the 2-26 a user name may have
 CLEANUP_SECONDS = 300.0  # the removal's own deadline, even when the probe's has run out
-OPTIONS = {"add_existing": ("job_fails", "refused_2110"), "del_missing": ("job_fails", "job_succeeds"),
-           "directive": ("clear", "masked", "none")}  # fmt: skip
+OPTIONS = {"add_existing": ("job_fails", "refused_2110"), "second_host": ("refuse", "accept"),
+           "del_missing": ("job_fails", "job_succeeds"), "directive": ("clear", "masked", "none")}  # fmt: skip
+SECOND_HOST = "192.0.2.1"  # TEST-NET-1 (RFC 5737): documentation only, never a client's address
 
 
 def new_user() -> str:
@@ -45,6 +48,7 @@ class ProbeResult:
     steps: list[str] = field(default_factory=list)  # what was done, ids only
     error: str = ""  # what stopped the probe early
     removed: bool = False
+    second: bool = False  # the account is also at SECOND_HOST (until that is deleted)
     cleanup: str = ""  # the command to run when the account could not be removed
     interrupted: bool = False  # SIGINT or SIGTERM: the account was still removed (or named) first
 
@@ -68,6 +72,7 @@ def probe(ctx: Context) -> ProbeResult:
         add_job = run_service(ctx, "add_user", spec.add_params(password), spec.user)
         result.steps.append(f"added {spec.label} (job {add_job.job_id})")
         result.found["add_existing"] = _again(ctx, "add_user", spec.add_params(password), spec.user, result)
+        result.found["second_host"] = _second_host(ctx, spec, password, result)
         deleted = run_service(ctx, "del_user", spec.del_params(), spec.user)
         result.steps.append(f"deleted it (job {deleted.job_id})")
         result.removed = True
@@ -78,9 +83,31 @@ def probe(ctx: Context) -> ProbeResult:
     except KeyboardInterrupt:  # also SIGTERM, as the command raises it
         result.error, result.interrupted = "interrupted", True
     finally:
+        if result.second:
+            result.second = not _remove(ctx, replace(spec, host=SECOND_HOST), result)
         if sent and not result.removed:
-            _remove(ctx, spec, result)
+            result.removed = _remove(ctx, spec, result)
     return result
+
+
+def _second_host(ctx: Context, spec: AccountSpec, password: str, result: ProbeResult) -> str:
+    """add_user of the same user at another host: taken (a successful job; that host is deleted at once)
+    or refused (a failed job, or a non-zero ret_code)."""
+    other = replace(spec, host=SECOND_HOST)
+    try:
+        job = run_service(ctx, "add_user", other.add_params(password), spec.user)
+    except JobFailed as err:
+        result.steps.append(f"add_user at a second host: job {err.job_id} {err.status}")
+        return "refuse"
+    except ApiError as err:
+        result.steps.append(f"add_user at a second host: refused with ret_code {err.ret_code}")
+        return "refuse"
+    result.second = True
+    result.steps.append(f"add_user at a second host: job {job.job_id} successful")
+    deleted = run_service(ctx, "del_user", other.del_params(), spec.user)
+    result.second = False
+    result.steps.append(f"deleted {other.label} (job {deleted.job_id})")
+    return "accept"
 
 
 def _again(ctx: Context, service: str, params: dict[str, str], user: str, result: ProbeResult) -> str:
@@ -112,16 +139,17 @@ def _directive(ctx: Context, job_id: str, password: str, result: ProbeResult) ->
     return "clear" if job.request.params.get("passwd") == password else "masked"
 
 
-def _remove(ctx: Context, spec: AccountSpec, result: ProbeResult) -> None:
-    """Delete the probe's account (waiting for a busy cluster), on a deadline of its own."""
+def _remove(ctx: Context, spec: AccountSpec, result: ProbeResult) -> bool:
+    """Delete the probe's account at ``spec``'s host (waiting for a busy cluster), on a deadline of its own;
+    whether it is gone (else the command to run is in ``result.cleanup``)."""
     cleanup = Context(ctx.client, ctx.cluster, Deadline(max(ctx.deadline.remaining(), CLEANUP_SECONDS)),
                       notice=ctx.notice)  # fmt: skip
     try:
         outcome = delete(cleanup, spec)
     except (QingCloudError, Failure, KeyboardInterrupt) as err:
-        result.cleanup = _del_command(ctx, spec)
+        result.cleanup = "; ".join(filter(None, (result.cleanup, _del_command(ctx, spec))))
         result.steps.append(f"could not remove {spec.label}: {err or 'interrupted'}")
         result.interrupted |= isinstance(err, KeyboardInterrupt)
-        return
-    result.removed = True
+        return False
     result.steps.append(f"removed {spec.label} ({outcome.verb}{f', job {outcome.job_id}' if outcome.job_id else ''})")
+    return True

@@ -38,7 +38,7 @@ def size_nodes(clusters: list[Cluster], proxies: int, node_ids: set[str]) -> Non
         del cluster.nodes[wanted:]
 
 
-def apply_job(cluster: Cluster, job: Job, del_missing: str) -> str:
+def apply_job(cluster: Cluster, job: Job, del_missing: str, second_host: str = "refuse") -> str:
     """Apply a job that ran to its end to the cluster; its final status."""
     if job.fault == "job_fail":
         return "failed"
@@ -48,7 +48,7 @@ def apply_job(cluster: Cluster, job: Job, del_missing: str) -> str:
         return "successful"  # a backup changes no account
     try:
         if job.service == "add_user" and job.spec is not None:
-            cluster.backend.add(job.spec, job.password)
+            cluster.backend.add(job.spec, job.password, second_host == "accept")
         elif job.service == "del_user" and job.spec is not None:
             cluster.backend.delete(job.spec)
         else:

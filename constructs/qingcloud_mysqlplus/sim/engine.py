@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, NoReturn
 
 from ..qingcloud.signing import timestamp
+from ..rules import host_entries
 from . import directives
 from .clusters import apply_job, size_nodes
 from .faults import JOB_KINDS, Fault, Faults
@@ -78,12 +79,14 @@ class Engine:
         return duration
 
     def _check_state(self, cluster: Cluster, request: ServiceRequest) -> None:
-        """Refusals that depend on the cluster: SSL transport, and (option) an existing user as 2110."""
+        """Refusals that depend on the cluster: SSL transport, and (option) an existing user as 2110 (with
+        ``second_host=accept``, only a user@host entry that exists)."""
         spec = request.spec
         if spec is not None and spec.ssl == "YES" and not cluster.ssl_enabled:
             raise SimError(1400, f"PermissionDenied, the SSL transport of cluster [{cluster.cluster_id}] is off")
         if request.service == "add_user" and spec is not None and self.options.add_existing == "refused_2110":
-            if cluster.backend.exists(spec.user):
+            hosts = host_entries(spec.host) if self.options.second_host == "accept" else None
+            if cluster.backend.exists(spec.user, hosts):
                 raise SimError(2110, f"ResourceAlreadyExists, user [{spec.user}] on resource [{cluster.cluster_id}]")
 
     def _race(self, cluster: Cluster, service: str) -> None:
@@ -176,7 +179,7 @@ class Engine:
 
     def conclude(self, cluster: Cluster, job: Job, status_time: str) -> None:
         """End a job: applied to the cluster, its final status stamped ``status_time``."""
-        job.status = apply_job(cluster, job, self.options.del_missing)
+        job.status = apply_job(cluster, job, self.options.del_missing, self.options.second_host)
         job.error_codes = "" if job.status == "successful" else FAILURE_CODES
         job.password = ""
         job.status_time, job.finished = status_time, time.monotonic()

@@ -20,6 +20,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "cluster_jobs_form": ("documented", "sdk"),  # DescribeClusterJobs: app= (documented) or cluster= (the SDK's)
     "add_existing": ("job_fails", "refused_2110"),  # add_user of an existing user: failed job, or ret_code 2110
     "del_missing": ("job_fails", "job_succeeds"),  # del_user of a missing account: failed job, or a no-op job
+    "second_host": ("refuse", "accept"),  # add_user of an existing user name at another host: as add_existing, or added
 }
 HELP = {
     "busy_language": "the 1400 transition message in English or Chinese",
@@ -31,6 +32,9 @@ HELP = {
     "cluster's jobs; app= ignored)",
     "add_existing": "add_user of an existing user name: a job that fails, or refused at once with ret_code 2110",
     "del_missing": "del_user of a missing account: a job that fails, or a job that succeeds doing nothing",
+    "second_host": "add_user of a user name that exists at other hosts only: refused as an existing account "
+    "(a failed job or 2110, as add_existing says) or accepted, the user then having the entries of both "
+    "(accounts keyed by user and host, as MySQL keys them)",
     "job_retention": "only the N newest jobs of each job listing are returned (default: all)",
     "proxies": "proxy nodes per cluster (default 0)",
     "restart_seconds": "how long a restart_node job runs (default: the job seconds)",
@@ -54,6 +58,7 @@ class SimOptions:
     job_retention: int | None = None
     add_existing: str = "job_fails"
     del_missing: str = "job_fails"
+    second_host: str = "refuse"
     proxies: int = 0
     restart_seconds: float | None = None
     job_jitter: float = 0.0

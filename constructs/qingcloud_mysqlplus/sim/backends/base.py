@@ -12,7 +12,7 @@ class AccountConflict(Exception):
 
 
 class AccountExists(AccountConflict):
-    """add_user of a user name the cluster already has (names are unique per cluster, whatever the host)."""
+    """add_user of a user name the cluster already has (with ``second_host=accept``: of a user@host entry it has)."""
 
 
 class AccountMissing(AccountConflict):
@@ -20,10 +20,10 @@ class AccountMissing(AccountConflict):
 
 
 class Backend(Protocol):
-    def add(self, spec: AccountSpec, password: str) -> None: ...
+    def add(self, spec: AccountSpec, password: str, second_host: bool = False) -> None: ...
     def delete(self, spec: AccountSpec) -> None: ...
     def accounts(self) -> list[dict[str, Any]]: ...
-    def exists(self, user: str) -> bool: ...
+    def exists(self, user: str, hosts: list[str] | None = None) -> bool: ...
 
 
 def user_names(backend: Backend) -> list[str]:

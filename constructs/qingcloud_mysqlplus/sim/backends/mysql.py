@@ -15,7 +15,7 @@ from ...rules import (
     host_entries,
 )
 from .base import AccountExists
-from .memory import StoredAccount, check_add, describe, remaining_hosts
+from .memory import StoredEntry, check_add, describe, dropped_hosts, taken
 
 META_DB = "qingcloud_mysqlplus_sim"
 
@@ -49,21 +49,23 @@ class MySQLBackend:
 
         return pymysql.connect(autocommit=True, charset="utf8mb4", **self._params)
 
-    def _existing(self, cur: Any) -> dict[str, StoredAccount]:
+    def _existing(self, cur: Any) -> dict[tuple[str, str], StoredEntry]:
         cur.execute(
             f"SELECT user, host, db, priv, ssl_required FROM {quote_identifier(META_DB)}.accounts ORDER BY user, host"
         )
-        found: dict[str, StoredAccount] = {}
-        for user, host, db, priv, ssl in cur.fetchall():
-            account = found.setdefault(user, StoredAccount([], db, Privilege(priv), ssl, ""))
-            account.hosts.append(host)
-        return found
+        return {(user, host): StoredEntry(db, Privilege(priv), ssl) for user, host, db, priv, ssl in cur.fetchall()}
 
-    def add(self, spec: AccountSpec, password: str) -> None:
+    @staticmethod
+    def _server_has(cur: Any, user: str, hosts: list[str] | None) -> bool:
+        """Whether the server has the user (at one of ``hosts``), made by the simulator or not."""
+        cur.execute("SELECT Host FROM mysql.user WHERE User = %s", (user,))
+        found = {str(row[0]) for row in cur.fetchall()}
+        return bool(found) if hosts is None else bool(found & set(hosts))
+
+    def add(self, spec: AccountSpec, password: str, second_host: bool = False) -> None:
         with self._lock, self._connect() as conn, conn.cursor() as cur:
-            check_add(self._existing(cur), spec)
-            cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User = %s", (spec.user,))
-            if cur.fetchone()[0]:
+            check_add(self._existing(cur), spec, second_host)
+            if self._server_has(cur, spec.user, host_entries(spec.host) if second_host else None):
                 raise AccountExists(spec.user)
             created: list[str] = []
             try:
@@ -84,9 +86,7 @@ class MySQLBackend:
 
     def delete(self, spec: AccountSpec) -> None:
         with self._lock, self._connect() as conn, conn.cursor() as cur:
-            existing = self._existing(cur)
-            remaining_hosts(existing, spec)
-            for host in set(host_entries(spec.host)) & set(existing[spec.user].hosts):
+            for host in dropped_hosts(self._existing(cur), spec):
                 self._drop(cur, spec.user, host)
 
     @staticmethod
@@ -94,15 +94,14 @@ class MySQLBackend:
         cur.execute("DROP USER IF EXISTS %s@%s", (user, host))
         cur.execute(f"DELETE FROM {quote_identifier(META_DB)}.accounts WHERE user=%s AND host=%s", (user, host))
 
-    def exists(self, user: str) -> bool:
-        """Any user of that name on the server, the simulator's or not (add would refuse it)."""
+    def exists(self, user: str, hosts: list[str] | None = None) -> bool:
+        """A user of that name (at one of ``hosts``) on the server, the simulator's or not (add would refuse it)."""
         with self._lock, self._connect() as conn, conn.cursor() as cur:
-            cur.execute("SELECT COUNT(*) FROM mysql.user WHERE User = %s", (user,))
-            return bool(cur.fetchone()[0]) or user in self._existing(cur)
+            return self._server_has(cur, user, hosts) or taken(self._existing(cur), user, hosts)
 
     def accounts(self) -> list[dict[str, Any]]:
         with self._lock, self._connect() as conn, conn.cursor() as cur:
-            return [describe(n, a) for n, a in sorted(self._existing(cur).items())]
+            return describe(self._existing(cur))
 
 
 def grant_statements(spec: AccountSpec) -> list[str]:
