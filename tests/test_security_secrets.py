@@ -27,7 +27,7 @@ from helpers import (
     run_bridge,
 )
 from helpers import CLUSTER as SIM_CLUSTER
-from qingcloud_mysqlplus.bridge.accounts import Context, Failure, Outcome, add, delete
+from qingcloud_mysqlplus.bridge.accounts import Context, Events, Failure, Outcome, add, delete
 from qingcloud_mysqlplus.bridge.evidence import read_history
 from qingcloud_mysqlplus.cdk import lookups
 from qingcloud_mysqlplus.qingcloud.endpoint import Endpoint
@@ -44,11 +44,11 @@ OTHER_PASSWORD = "Canary@Other-2718"
 def said(client: FakeClient, run: Callable[[Context], Outcome]) -> list[str]:
     """Everything one decision says or returns or raises, as text (reprs too)."""
     lines: list[str] = []
-    ctx = Context(client, CLUSTER, Deadline(600), notice=lines.append,  # type: ignore[arg-type]
-                  on_status=lambda *words: lines.append(" ".join(words)))  # fmt: skip
+    events = Events(on_notice=lines.append, on_status=lambda *words: lines.append(" ".join(words)))
+    ctx = Context(client, CLUSTER, Deadline(600), events)  # type: ignore[arg-type]
     try:
         outcome = run(ctx)
-        lines += [repr(outcome), outcome.note, repr(ctx.expected)]  # (ctx.client is the fake, with its records)
+        lines += [repr(outcome), outcome.note, repr(ctx.events)]  # (ctx.client is the fake, with its records)
     except (Failure, QingCloudError) as err:
         lines += [str(err), repr(err), repr(err.args)]
     return lines

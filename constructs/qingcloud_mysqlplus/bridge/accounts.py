@@ -8,21 +8,21 @@ a fake client.  A job's text is never read: a failed job says nothing of why.
 
 from __future__ import annotations
 
-import itertools
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..qingcloud.client import Client
 from ..qingcloud.clusters import submit, wait_job
-from ..qingcloud.errors import ALREADY_EXISTS, AnswerLost, ApiError, DeadlineExceeded, JobFailed
+from ..qingcloud.errors import ALREADY_EXISTS, AnswerLost, ApiError, JobFailed
 from ..qingcloud.jobs import Job
 from ..qingcloud.polling import JobTime, PollSchedule
-from ..qingcloud.retry import Deadline
+from ..qingcloud.retry import Deadline, RetryHook, backing_off, lost_answer
 from ..rules import AccountSpec
 from .evidence import History, entries, read_history, same_request
 
 Notice = Callable[[str], None]
+Times = Mapping[str, JobTime]  # service -> how long its jobs take on this cluster, from a history read
 
 
 class Failure(Exception):
@@ -36,64 +36,92 @@ class Outcome:
     note: str = ""
 
 
+def _quiet(*_args: object) -> None:
+    pass
+
+
 @dataclass
+class Events:
+    """Where one run's progress goes (the callbacks given: the reporter's, in the bridge).  It keeps what
+    the run's caller reads after it ends, however it ends: the job being waited for (an interrupt names it)
+    and the times of the jobs that finished (left for the bridges behind)."""
+
+    on_notice: Notice = _quiet
+    on_status: Callable[[str, str, str], None] = _quiet  # (service, job id, status)
+    on_retry: RetryHook | None = None  # the client's: a transient fault, and the pause before sending again
+    running: str | None = field(default=None, init=False)
+    finished: list[tuple[str, float]] = field(default_factory=list, init=False)  # (service, seconds)
+
+    def notice(self, text: str) -> None:
+        self.on_notice(text)
+
+    def status(self, service: str, job_id: str, status: str) -> None:
+        self.on_status(service, job_id, status)
+
+    def retrying(self, cause: str, delay: float) -> None:
+        if self.on_retry is not None:
+            self.on_retry(cause, delay)
+
+    def job_submitted(self, _service: str, job_id: str) -> None:
+        self.running = job_id
+
+    def job_done(self, service: str, job: Job) -> None:
+        """A job of ours finished successfully (a failed one stays ``running``: it was the last one waited for)."""
+        self.running = None
+        seconds = job.seconds()
+        if seconds is not None:
+            self.finished.append((service, seconds))
+
+
+@dataclass(frozen=True)
 class Context:
-    """One run against one cluster: the client, the deadline, and where progress goes."""
+    """One run against one cluster: the client, the deadline, and where progress goes.  Nothing in it
+    changes during the run: what a decision learns (a history, job times) it returns or passes on."""
 
     client: Client
     cluster: str
     deadline: Deadline
-    notice: Notice = lambda _text: None
-    on_status: Callable[[str, str, str], None] = lambda _service, _job, _status: None
-    current_job: str | None = None  # the job being waited for, for an interrupt message
-    expected: Mapping[str, JobTime] | None = None  # service -> how long its jobs take, from the history once read
-    on_done: Callable[[str, Job], None] = lambda _service, _job: None  # a job of ours finished successfully
+    events: Events = field(default_factory=Events)
+
+    def notice(self, text: str) -> None:
+        self.events.notice(text)
 
 
-def run_service(ctx: Context, service: str, params: Mapping[str, str], user: str) -> Job:
-    """Submit and wait.  When the answer to the submit is lost, the history shows whether the
-    request reached the cluster: its job is then waited for instead of sending a second one."""
-    for attempt in itertools.count():
+def run_service(ctx: Context, service: str, params: Mapping[str, str], user: str, times: Times | None = None) -> Job:
+    """Submit and wait (``times``: how long such jobs take here, which times the polling).  When the answer
+    to the submit is lost, the history shows whether the request reached the cluster: its job is then
+    waited for instead of sending a second one; if it never arrived, the one resend policy sends again."""
+
+    def once() -> tuple[str, Times | None]:
         try:
-            job_id = submit(ctx.client, ctx.cluster, service, params, ctx.deadline, on_wait=ctx.notice)
-            break
+            return submit(ctx.client, ctx.cluster, service, params, ctx.deadline, on_wait=ctx.notice), times
         except AnswerLost as err:
             ctx.notice(f"{service} sent, answer lost ({err}); reading the cluster's jobs")
             history = read_history(ctx.client, ctx.cluster, user, ctx.deadline)
-            ctx.expected = history.durations
             ours = [j for j in (*history.running, history.newest_done) if j is not None and same_request(j, params)]
             if ours:
-                job_id = ours[0].job_id
-                break
-            pause_before_resending(ctx, service, attempt, err)  # it never arrived
-    return wait_for(ctx, service, job_id)
+                return ours[0].job_id, history.durations
+            raise  # it never arrived: the policy pauses and sends again, within the deadline
+
+    policy = backing_off(ctx.client.backoff, ctx.client.sleep, (lost_answer,))
+    job_id, learned = policy.run(service, once, ctx.deadline, idempotent=False)
+    return wait_for(ctx, service, job_id, learned)
 
 
-def pause_before_resending(ctx: Context, service: str, attempt: int, err: AnswerLost) -> None:
-    """Back off before sending a write again, within the deadline: never a tight loop."""
-    delay = ctx.client.backoff.delay(attempt)
-    if ctx.deadline.remaining() <= delay:
-        raise DeadlineExceeded(service, ctx.deadline.seconds, str(err)) from None
-    ctx.client.sleep(delay)
-
-
-def wait_for(ctx: Context, service: str, job_id: str) -> Job:
+def wait_for(ctx: Context, service: str, job_id: str, times: Times | None = None) -> Job:
     """Wait for a job, polling densely around when this cluster's jobs of the kind usually end."""
-    ctx.current_job = job_id
-    schedule = PollSchedule(expected=(ctx.expected or {}).get(service))
+    ctx.events.job_submitted(service, job_id)
+    schedule = PollSchedule(expected=(times or {}).get(service))
     job = wait_job(ctx.client, job_id, ctx.deadline, schedule,
-                   lambda status: ctx.on_status(service, job_id, status))  # fmt: skip
-    ctx.current_job = None
-    ctx.on_done(service, job)
+                   lambda status: ctx.events.status(service, job_id, status))  # fmt: skip
+    ctx.events.job_done(service, job)
     return job
 
 
 def look_first(ctx: Context, user: str, host: str | None = None) -> History:
     """One page of the cluster's jobs before sending: it may already answer, and it says how long
     this cluster's jobs take, which times the polling."""
-    history = read_history(ctx.client, ctx.cluster, user, ctx.deadline, max_pages=1, host=host)
-    ctx.expected = history.durations
-    return history
+    return read_history(ctx.client, ctx.cluster, user, ctx.deadline, max_pages=1, host=host)
 
 
 def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool = False,
@@ -101,7 +129,7 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
     """add_user; when it fails, the history decides whether the account already exists as declared.
     ``first``: the page of history already read (while waiting for the machine's lock)."""
     sent = spec.add_params(password)
-    first = first or look_first(ctx, spec.user, spec.host)
+    first = first if first is not None else look_first(ctx, spec.user, spec.host)
     if replace_existing and not first.done and not first.depth.complete:
         # Where QingCloud takes a second host, an add at a new host would succeed beside an old host the
         # first page does not show, which would then stay: what to replace is read first (no job runs yet)
@@ -113,7 +141,7 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
         if replace_existing:  # no add_user that can only fail first
             return _replace(ctx, spec, sent, first)
     try:
-        return Outcome("added", run_service(ctx, "add_user", sent, spec.user).job_id)
+        return Outcome("added", run_service(ctx, "add_user", sent, spec.user, first.durations).job_id)
     except (JobFailed, ApiError) as err:
         if isinstance(err, ApiError) and err.ret_code != ALREADY_EXISTS:
             raise
@@ -128,7 +156,7 @@ def add(ctx: Context, spec: AccountSpec, password: str, replace_existing: bool =
         if replace_existing:  # asked to replace whatever is there, listed or not
             ctx.notice(f"{spec.user}: add_user failed and {history.why}; deleting then adding (--replace-existing)")
             delete(ctx, spec, history)
-            return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)
+            return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user, history.durations).job_id)
         raise Failure(f"{_failed(failure)}, and {history.why}. If {spec.user} exists all the same (made by SQL, "
                       f"or before the listed history), delete it ({_del_command(ctx, spec)}) or set "
                       "replace_existing=True; otherwise check that the cluster is active, that it has no other "
@@ -173,17 +201,17 @@ def _replace(ctx: Context, spec: AccountSpec, sent: Mapping[str, str], history: 
     if tried or set(entries(old)) & set(entries(spec.host)):
         ctx.notice(f"{spec.user} exists (job {first_job}) otherwise than declared; replacing it (--replace-existing)")
         delete(ctx, replace(spec, host=old), history)
-        return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)
+        return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user, history.durations).job_id)
     ctx.notice(f"{spec.user} is at host {old} (job {first_job}); adding it at {spec.host} before deleting the old "
                "host (--replace-existing)")  # fmt: skip
     try:
-        added = run_service(ctx, "add_user", sent, spec.user)
+        added = run_service(ctx, "add_user", sent, spec.user, history.durations)
     except (JobFailed, ApiError) as err:
         if isinstance(err, ApiError) and err.ret_code != ALREADY_EXISTS:
             raise
         ctx.notice(f"{spec.user}: a second host was refused ({_failed(err)}); deleting {old}, then adding")
         delete(ctx, replace(spec, host=old), history)
-        return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user).job_id)
+        return Outcome("replaced", run_service(ctx, "add_user", sent, spec.user, history.durations).job_id)
     delete(ctx, replace(spec, host=old), history)
     return Outcome("replaced", added.job_id, f"added at {spec.host} before {old} was deleted: no gap")
 
@@ -191,13 +219,13 @@ def _replace(ctx: Context, spec: AccountSpec, sent: Mapping[str, str], history: 
 def delete(ctx: Context, spec: AccountSpec, first: History | None = None) -> Outcome:
     """del_user; when it fails, the history decides whether the account is gone all the same.  A user the
     history shows at other hosts only is not deleted by this one: that fails with the host to name."""
-    first = first or look_first(ctx, spec.user, spec.host)
+    first = first if first is not None else look_first(ctx, spec.user, spec.host)
     elsewhere = _elsewhere(first, spec)
     if elsewhere:
         raise Failure(f"{spec.user} is on {ctx.cluster} at host {elsewhere} ({first.why}), not at {spec.host}: "
                       f"nothing was deleted. If it is to go: {_del_command(ctx, spec, elsewhere)}")  # fmt: skip
     try:
-        return Outcome("deleted", run_service(ctx, "del_user", spec.del_params(), spec.user).job_id)
+        return Outcome("deleted", run_service(ctx, "del_user", spec.del_params(), spec.user, first.durations).job_id)
     except JobFailed as err:
         failure = err
     history = read_history(ctx.client, ctx.cluster, spec.user, ctx.deadline, expect=failure.job_id, host=spec.host)
@@ -242,4 +270,4 @@ def _del_command(ctx: Context, spec: AccountSpec, host: str | None = None) -> st
                        "--user", spec.user, "--host", host or spec.host])  # fmt: skip
 
 
-__all__ = ["Context", "Failure", "Outcome", "add", "delete", "run_service"]
+__all__ = ["Context", "Events", "Failure", "Outcome", "add", "delete", "run_service"]

@@ -141,7 +141,7 @@ def _accounts(args: argparse.Namespace, target: Target, client: Client, stdout: 
 def _doctor(args: argparse.Namespace, target: Target, client: Client, stdout: TextIO, stderr: TextIO) -> int:
     from ..qingcloud.retry import Deadline
     from . import render
-    from .accounts import Context
+    from .accounts import Context, Events
     from .doctor import doctor
 
     def show(check: Any) -> None:
@@ -160,7 +160,7 @@ def _doctor(args: argparse.Namespace, target: Target, client: Client, stdout: Te
         print(f"{contract.PROG}: doctor --probe: {line}", file=stderr, flush=True)
 
     # SIGINT and SIGTERM raise KeyboardInterrupt (main): the probe removes its account before the process ends
-    result = probe(Context(client, target.cluster, deadline, notice=note))
+    result = probe(Context(client, target.cluster, deadline, Events(on_notice=note)))
     print("\n".join(render.probe_lines(result)), file=stdout, flush=True)
     if result.interrupted:
         return contract.EXIT_INTERRUPTED

@@ -23,7 +23,7 @@ from . import commands, contract
 from .exits import Interrupted, Run, ended
 from .fields import BOTH
 from .inputs import UsageError
-from .lock import ClusterLock, step_back
+from .lock import ClusterLock
 from .options import build_parser, parse_request
 from .report import Reporter, replay, write_status
 
@@ -80,16 +80,13 @@ def account(run: Run, args: Any, environ: Mapping[str, str], stdin: TextIO) -> i
     except OSError as err:  # configuration: nothing was sent
         raise UsageError(f"cannot open the cluster's lock file ({err.strerror}): point --lock-dir or "
                          f"{contract.LOCK_DIR} at a directory of yours that you can write") from None  # fmt: skip
-    if not lock.try_take():
-        step_back()  # another bridge holds the cluster: prepare without slowing it
     # The replay step never gets here: it prints a file and exits without loading the client.
     from .report import outcome_line
-    from .work import context, perform
+    from .work import events_to, perform
 
-    ctx = context(request, report)
-    run.job = lambda: ctx.current_job
-    with lock:
-        outcome = perform(request, ctx, lock)
+    events = events_to(report)
+    run.job = lambda: events.running
+    outcome = perform(request, events, lock)
     run.say(outcome_line(outcome, request.spec.label, request.cluster, report.elapsed()))
     return contract.EXIT_OK
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from ..qingcloud.clusters import submit
 from ..qingcloud.retry import backing_off, lost_answer
-from .accounts import Context, Outcome, wait_for
+from .accounts import Context, Outcome, Times, wait_for
 from .fields import field
 
 PROXY_ROLE = "proxy"
@@ -27,11 +27,11 @@ def proxy_nodes(ctx: Context) -> list[str]:
     return sorted(str(n["node_id"]) for n in nodes if n.get("role") == PROXY_ROLE and n.get("node_id"))
 
 
-def restart_proxies(ctx: Context) -> list[str]:
-    """Restart each proxy node in turn; the ids restarted."""
+def restart_proxies(ctx: Context, times: Times | None = None) -> list[str]:
+    """Restart each proxy node in turn (``times``: how long jobs take here); the ids restarted."""
     restarted = []
     for node in proxy_nodes(ctx):
-        wait_for(ctx, "restart_node", _restart(ctx, node))
+        wait_for(ctx, "restart_node", _restart(ctx, node), times)
         restarted.append(node)
     return restarted
 
@@ -48,8 +48,8 @@ def _restart(ctx: Context, node: str) -> str:
                                                      ctx.deadline, role=PROXY_ROLE, on_wait=ctx.notice), ctx.deadline)  # fmt: skip
 
 
-def restarted_after(ctx: Context, outcome: Outcome) -> Outcome:
+def restarted_after(ctx: Context, outcome: Outcome, times: Times | None = None) -> Outcome:
     """Restart the proxies after an add: the add's outcome, with a note of the nodes restarted."""
-    restarted = restart_proxies(ctx)
+    restarted = restart_proxies(ctx, times)
     note = f"restarted proxies {', '.join(restarted)}" if restarted else "the cluster has no proxy node"
     return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))

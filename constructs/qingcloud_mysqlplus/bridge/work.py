@@ -11,56 +11,73 @@ rather than asking the API again.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..qingcloud.client import Client
-from ..qingcloud.jobs import Job
 from ..qingcloud.polling import JobTime
 from ..qingcloud.retry import Deadline
-from .accounts import Context, Outcome, add, delete, look_first
-from .lock import ClusterLock
+from .accounts import Context, Events, Outcome, add, delete, look_first
+from .evidence import History
+from .lock import ClusterLock, step_back
 from .notes import ClusterNotes
 from .options import Invocation
 from .proxies import ASKED_BY, restarted_after
 from .report import Reporter
 
 
-def context(invocation: Invocation, report: Reporter) -> Context:
-    """The client and the deadline of one run, with progress going to ``report``."""
+def events_to(report: Reporter) -> Events:
+    """The run's events sink, with progress going to ``report``; main reads the job it was waiting for."""
+    return Events(on_notice=report.note, on_status=report.status, on_retry=report.retrying)
+
+
+def context(invocation: Invocation, events: Events) -> Context:
+    """The client and the deadline of one run, with progress going to ``events``."""
     settings = invocation.settings
     client = Client(access_key=settings.access_key, secret_key=settings.secret_key, zone=settings.zone,
                     endpoint=settings.endpoint, verb=invocation.method, http_timeout=invocation.http_timeout,
-                    on_retry=report.retrying)  # fmt: skip
-    return Context(
-        client, invocation.cluster, Deadline(invocation.timeout), notice=report.note, on_status=report.status
-    )
+                    on_retry=events.retrying)  # fmt: skip
+    return Context(client, invocation.cluster, Deadline(invocation.timeout), events)
 
 
-def perform(invocation: Invocation, ctx: Context, lock: ClusterLock) -> Outcome:
-    """The add (and proxy restarts) or the delete, in turn with the other bridges of this machine."""
-    notes, timed = (ClusterNotes(path, ctx.client.endpoint.url) for path in (lock.notes_path, lock.times_path))
-    queued = not lock.held
-    _learn_app(ctx, notes, queued)
-    first = look_first(ctx, invocation.spec.user)
-    if queued:
-        lock.wait(ctx.deadline, on_wait=lambda: ctx.notice("waiting for another bridge on the same cluster"))
+def perform(invocation: Invocation, events: Events, lock: ClusterLock) -> Outcome:
+    """The add (and proxy restarts) or the delete, in turn with the other bridges of this machine: the
+    lock is tried, waited for and released here.  A bridge that finds it held steps back and prepares
+    (the app_id, the first page of history) while queued."""
+    with lock:
+        queued = not lock.try_take()
+        if queued:
+            step_back()  # another bridge holds the cluster: prepare without slowing it
+        ctx = context(invocation, events)
+        notes, timed = (ClusterNotes(path, ctx.client.endpoint.url) for path in (lock.notes_path, lock.times_path))
+        _learn_app(ctx, notes, queued)
+        first = look_first(ctx, invocation.spec.user)
+        if queued:
+            lock.wait(ctx.deadline, on_wait=lambda: ctx.notice("waiting for another bridge on the same cluster"))
+            first = _after_waiting(ctx, invocation, first, timed)
+        try:
+            return _decide(ctx, invocation, first)
+        finally:
+            for service, seconds in events.finished:  # for the bridges behind (they poll around it)
+                timed.update(service=service, seconds=seconds)
+
+
+def _after_waiting(ctx: Context, invocation: Invocation, first: History, timed: ClusterNotes) -> History:
+    """The first look, once the lock is taken: when it showed no job of the kind to run, the times the
+    bridges ahead in line left serve; else a second look learns from the jobs they ran since (and is used)."""
     service = "del_user" if invocation.command == "del-user" else "add_user"
-    if queued and ctx.expected is not None and service not in ctx.expected:
-        times = JobTime.from_seconds(timed.times(service))
-        if times is not None:  # the bridges ahead in line ran such jobs: their times serve
-            ctx.expected = {**ctx.expected, service: times}
-        else:
-            first = look_first(ctx, invocation.spec.user)  # learn from the jobs they ran since
-    ctx.on_done = lambda done, job: _note_time(timed, done, job)
+    if service in first.durations:
+        return first
+    times = JobTime.from_seconds(timed.times(service))
+    if times is not None:
+        return replace(first, durations={**first.durations, service: times})
+    return look_first(ctx, invocation.spec.user)
+
+
+def _decide(ctx: Context, invocation: Invocation, first: History) -> Outcome:
     if invocation.command == "del-user":
         return delete(ctx, invocation.spec, first)
     outcome = add(ctx, invocation.spec, invocation.password, invocation.on("replace_existing"), first)
-    return restarted_after(ctx, outcome) if invocation.on(ASKED_BY.name) else outcome
-
-
-def _note_time(notes: ClusterNotes, service: str, job: Job) -> None:
-    """Leave a finished job's time for the bridges behind (they poll around it)."""
-    seconds = job.seconds()
-    if seconds is not None:
-        notes.update(service=service, seconds=seconds)
+    return restarted_after(ctx, outcome, first.durations) if invocation.on(ASKED_BY.name) else outcome
 
 
 def _learn_app(ctx: Context, notes: ClusterNotes, queued: bool) -> None:
