@@ -142,7 +142,7 @@ def _directive(ctx: Context, job_id: str, password: str, result: ProbeResult) ->
 def _remove(ctx: Context, spec: AccountSpec, result: ProbeResult) -> bool:
     """Delete the probe's account at ``spec``'s host (waiting for a busy cluster), on a deadline of its own;
     whether it is gone (else the command to run is in ``result.cleanup``)."""
-    cleanup = Context(ctx.client, ctx.cluster, Deadline(max(ctx.deadline.remaining(), CLEANUP_SECONDS)), ctx.events)
+    cleanup = replace(ctx, deadline=Deadline(max(ctx.deadline.remaining(), CLEANUP_SECONDS)))
     try:
         outcome = delete(cleanup, spec)
     except (QingCloudError, Failure, KeyboardInterrupt) as err:
