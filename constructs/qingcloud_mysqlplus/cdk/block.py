@@ -39,7 +39,7 @@ from .props import Account, MysqlPlusAccountError
 from .state import StackWhere
 from .steps import ADD_ENV as ADD_ENV  # the add step's environment (kept for existing imports)
 from .steps import DEL_ENV as DEL_ENV
-from .steps import TRIGGERS, add_steps, declared_input, destroy_step, made_value
+from .steps import IGNORED, TRIGGERS, add_steps, declared_input, destroy_step, made_value, replaced_by
 
 
 @jsii.implements(fw.IAnyProducer)
@@ -118,12 +118,14 @@ class AccountsBlock(Construct):
         accounts.add_override("input", "${each.value}")
         accounts.add_override("triggers_replace", TRIGGERS)
         accounts.add_override("provisioner", [destroy_step(interpreter)])
+        accounts.add_override("lifecycle", {"ignore_changes": IGNORED})  # a settings change updates A in place
         made.add_override("for_each", _lazy(self._made_map))
         made.add_override("input", "${each.value.token}")
         made.add_override(
             "triggers_replace", ["${each.value.token}", f"${{terraform_data.{ACCOUNTS_ID}[each.key].id}}"]
         )
-        made.add_override("provisioner", add_steps(interpreter))
+        made.add_override("lifecycle", {"replace_triggered_by": replaced_by(f"terraform_data.{ACCOUNTS_ID}")})
+        made.add_override("provisioner", add_steps(interpreter, f"terraform_data.{ACCOUNTS_ID}"))
         confirmed.add_override("for_each", f"${{terraform_data.{MADE_ID}}}")
         confirmed.add_override("input", {"token": "${each.value.output}", "made": "${each.value.id}"} | {
             name: f"${{terraform_data.{ACCOUNTS_ID}[each.key].output.{name}}}" for name in ATTRIBUTES})  # fmt: skip

@@ -25,6 +25,10 @@ ADD_ENV = {f.env: f.step_key for f in ADDED}  # environment variable of the add 
 DELETED = tuple(f for f in FIELDS if DELETE in f.commands)  # what the destroy step reads from A's input
 DEL_ENV = {f.env: f.input_key for f in DELETED}  # environment variable of the destroy step -> its key in A's input
 REPLACE = field("replace_existing")  # what the add of an account changed behind Terraform's back turns on
+IDENTITY = ("cluster_id", "zone", "user")  # a change of these is another account: A is replaced (delete, add)
+REPLACING = tuple(f for f in FIELDS if f.replaces)  # in TRIGGERS' order
+SETTINGS = tuple(f for f in REPLACING if f.name not in IDENTITY)  # re-made in one add run, A updated in place
+IGNORED = [f"triggers_replace[{i}]" for i, f in enumerate(REPLACING) if f in SETTINGS]  # A keeps its creation's
 
 
 def declared_input(a: Account) -> dict[str, Any]:
@@ -73,7 +77,26 @@ def _flag_word(condition: str) -> str:
     return f'${{{condition} ? "{contract.flag_word(True)}" : "{contract.flag_word(False)}"}}'
 
 
-def add_steps(interpreter: list[str]) -> list[dict[str, Any]]:
+def replaced_by(accounts: str) -> list[str]:
+    """M's ``replace_triggered_by``: a change of one of A's settings (``input``: known at plan, unlike
+    ``output``, which is unknown during an update and would trigger on every change of A)."""
+    return [f"{accounts}[each.key].input.{f.input_key}" for f in SETTINGS]
+
+
+def replace_flag(accounts: str) -> str:
+    """The add step's ``replace_existing``: as M's map says (the prop, or a restore), or when A's settings
+    changed since A was created (its ``triggers_replace`` is ignored there, so it keeps that creation's values):
+    the bridge then deletes what the history shows and adds the declaration in one run on the cluster."""
+    made = jsonencode_list(f"{accounts}[each.key].input.{f.input_key}" for f in REPLACING)
+    moved = f"jsonencode({accounts}[each.key].triggers_replace) != {made}"
+    return _flag_word(f'each.value.{REPLACE.step_key} == "{contract.flag_word(True)}" || {moved}')
+
+
+def jsonencode_list(items: Any) -> str:
+    return f"jsonencode([{', '.join(items)}])"
+
+
+def add_steps(interpreter: list[str], accounts: str) -> list[dict[str, Any]]:
     """``add-user`` (with the password) records its result; ``replay`` (without) prints it and fails for it.
 
     Terraform hides all output of a step whose configuration holds an
@@ -82,6 +105,7 @@ def add_steps(interpreter: list[str]) -> list[dict[str, Any]]:
     """
     status = contract.status_file("${self.id}")
     env = {name: f"${{each.value.{key}}}" for name, key in ADD_ENV.items()}
+    env[REPLACE.env] = replace_flag(accounts)
     env[contract.PASSWORD] = f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'
     env[contract.STATUS_FILE] = status
     add = {"interpreter": interpreter, "command": "add-user", "environment": env, "on_failure": "continue"}

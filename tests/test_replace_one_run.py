@@ -1,0 +1,83 @@
+"""A settings change re-makes each account in one run on the cluster: its del_user and add_user back to
+back, never "all deletes first" (issue 22, item 1).
+
+Real cdktf-cli and Terraform, the bridge, the simulator (MariaDB behind it).  A host or password_version
+change updates the declared block (A) in place, replaces the made block (M), and M's add runs with
+``replace_existing``: one bridge run deletes what the history shows and adds the declaration, holding the
+cluster.  So no account's del_user is followed by another account's job before its own add_user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accounts_found import server_hosts, server_users
+from e2e_project import Project, password_for, scan
+from kill_redeploy import NO_CHANGES, accounts, logins_ok, text
+
+pytestmark = [pytest.mark.e2e, pytest.mark.mariadb]
+USERS = ["swap_a", "swap_b", "swap_c"]
+
+
+def jobs_since(project: Project, before: int) -> list[dict[str, Any]]:
+    return [j for j in project.sim.jobs()[before:] if j["service"] in ("add_user", "del_user")]
+
+
+def interleaved(jobs: list[dict[str, Any]]) -> list[str]:
+    """Each del_user followed, before its own add_user, by another account's job: the outage we cause."""
+    found = []
+    for index, job in enumerate(jobs):
+        if job["service"] != "del_user":
+            continue
+        nxt = jobs[index + 1] if index + 1 < len(jobs) else None
+        if nxt is None or nxt["user"] != job["user"] or nxt["service"] != "add_user":
+            found.append(f"{job['user']}: del_user {job['job_id']} then {nxt and (nxt['service'], nxt['user'])}")
+    return found
+
+
+def deploy_counting(project: Project, spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    before = len(project.sim.jobs())
+    project.write(spec)
+    project.cdktf("deploy")
+    return jobs_since(project, before)
+
+
+def test_host_and_password_changes_run_delete_and_add_back_to_back(project: Project, mariadb: Any) -> None:
+    spec = accounts(*USERS)
+    project.write(spec)
+    project.cdktf("deploy")
+
+    moved = [dict(a, host="127.0.0.1") for a in spec]
+    jobs = deploy_counting(project, moved)
+    assert [j["service"] for j in jobs] == ["del_user", "add_user"] * 3, jobs
+    assert not interleaved(jobs), interleaved(jobs)
+    assert all(server_hosts(mariadb, user) == {"127.0.0.1"} for user in USERS)
+    assert NO_CHANGES in text(project.cdktf("diff", ok=False))
+
+    for user in USERS:
+        project.passwords[user] = password_for(user, 2)
+    rotated = [dict(a, password_version=2) for a in moved]
+    jobs = deploy_counting(project, rotated)
+    assert [j["service"] for j in jobs] == ["del_user", "add_user"] * 3, jobs
+    assert not interleaved(jobs), interleaved(jobs)
+    assert all(j["status"] == "successful" for j in jobs), jobs
+    assert logins_ok(project, mariadb, USERS)
+    assert NO_CHANGES in text(project.cdktf("diff", ok=False))
+
+    jobs = deploy_counting(project, rotated[:2])  # removing an account from the code still deletes it
+    assert [(j["service"], j["user"]) for j in jobs] == [("del_user", "swap_c")]
+    assert server_users(mariadb) == {"swap_a", "swap_b"}
+    assert scan(project) == []
+
+
+def test_user_rename_is_another_account(project: Project, mariadb: Any) -> None:
+    """cluster, zone and user name the account: a rename deletes the old one and adds the new one."""
+    project.write(accounts("old_name"))
+    project.cdktf("deploy")
+    project.passwords["new_name"] = password_for("new_name")
+    jobs = deploy_counting(project, [{"id": "old-name", "user": "new_name"}])
+    assert sorted((j["service"], j["user"]) for j in jobs) == [("add_user", "new_name"), ("del_user", "old_name")]
+    assert server_users(mariadb) == {"new_name"}
+    assert NO_CHANGES in text(project.cdktf("diff", ok=False))
