@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..qingcloud.endpoint import ALLOW_HTTP_ENV
-from ..rules import ALL_DATABASES, ALL_HOSTS, Privilege
+from ..rules import ALL_DATABASES, ALL_HOSTS, Privilege, Rotation
 
 ADD, DELETE = "add-user", "del-user"  # the bridge commands that read props
 BOTH = (ADD, DELETE)
@@ -106,6 +106,9 @@ FIELDS = (
     Field("ssl", "bool", False, "`True` needs the cluster's SSL transport on", replaces=True, boolean=True,
           env="QINGCLOUD_MYSQLPLUS_SSL", flag="--ssl", help="require SSL for this account", commands=(ADD,)),
     Field("password_version", "int", 1, "bump it with a new password to rotate", replaces=True),
+    Field("rotation", "Rotation | str", Rotation.SINGLE_USER,
+          "`ALTERNATING_USERS`: two accounts, `user` and `user_alt`, take turns, so a rotation takes no login away "
+          "(see docs/rotation.md); needs literal names and settings and the stack's state at synth"),
     Field("endpoint", "str | None", None,
           "for private clouds and the simulator; plain `http://` only to this machine (`127.0.0.1`, `::1`, "
           "`localhost`) unless `allow_insecure_http`",

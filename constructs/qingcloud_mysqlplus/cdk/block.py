@@ -24,6 +24,7 @@ import functools
 import json
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -31,15 +32,16 @@ from weakref import WeakKeyDictionary
 import jsii
 from constructs import Construct
 
-from ..rules import Privilege
+from ..rules import Privilege, Rotation, pair_of
 from . import lookups
 from .framework import fw
 from .names import ACCOUNTS_ID, ATTRIBUTES, CONFIRMED_ID, HOLDER_ID, MADE_ID, PASSWORDS_ID
+from .pairs import Member, members, single
 from .props import Account, MysqlPlusAccountError
-from .state import StackWhere
+from .state import StackWhere, deployed, read_state
 from .steps import ADD_ENV as ADD_ENV  # the add step's environment (kept for existing imports)
 from .steps import DEL_ENV as DEL_ENV
-from .steps import IGNORED, TRIGGERS, add_steps, declared_input, destroy_step, made_value, replaced_by
+from .steps import IGNORED, TRIGGERS, add_steps, destroy_step, made_value, replaced_by
 
 
 @jsii.implements(fw.IAnyProducer)
@@ -51,6 +53,16 @@ class _Producer:
 
     def produce(self, context: Any) -> Any:
         return self._produce()
+
+
+@dataclass
+class _Resolved:
+    """A stack's accounts as the blocks hold them, decided once per synth."""
+
+    members: dict[str, Member]  # key -> what its blocks hold
+    active: dict[str, str]  # the construct's key -> the key of the account to log in as now
+    unreadable: str  # why the stack's state could not be read, where a pair needed it ("": read or not needed)
+    pairs: list[str]  # the paths of the alternating constructs
 
 
 class _Scope:
@@ -108,6 +120,8 @@ class AccountsBlock(Construct):
         super().__init__(stack, HOLDER_ID)
         self.entries: dict[str, Account] = {}
         self._superusers: dict[str, str] = {}  # literal cluster -> path of its superuser
+        self._claimed: dict[str, str] = {}  # key -> the path of the construct declaring it (a pair: two keys)
+        self._resolved: _Resolved | None = None
         self._tokens: dict[str, str] = {}
         self._restore: set[str] = set()  # keys whose add restores the declaration (changed behind our back)
         accounts, made = self._data("accounts", ACCOUNTS_ID), self._data("made", MADE_ID)
@@ -124,7 +138,8 @@ class AccountsBlock(Construct):
         made.add_override(
             "triggers_replace", ["${each.value.token}", f"${{terraform_data.{ACCOUNTS_ID}[each.key].id}}"]
         )
-        made.add_override("lifecycle", {"replace_triggered_by": replaced_by(f"terraform_data.{ACCOUNTS_ID}")})
+        made.add_override("lifecycle", {"replace_triggered_by": replaced_by(f"terraform_data.{ACCOUNTS_ID}"),
+                                        "precondition": _lazy(self._refusals)})  # fmt: skip
         made.add_override("provisioner", add_steps(interpreter, f"terraform_data.{ACCOUNTS_ID}"))
         confirmed.add_override("for_each", f"${{terraform_data.{MADE_ID}}}")
         confirmed.add_override("input", {"token": "${each.value.output}", "made": "${each.value.id}"} | {
@@ -144,13 +159,18 @@ class AccountsBlock(Construct):
         return resource
 
     def add(self, account: Account) -> None:
-        """Register an account; the same user twice on a cluster, or a second superuser, is refused."""
-        other = self.entries.get(account.key)
-        if other is not None:  # literal cluster and user make the key, so this is the same account
-            raise MysqlPlusAccountError(
-                f"{account.path}: user {account['user']} on {account['cluster_id']} is already declared by {other.path}"
-            )
+        """Register an account; the same user twice on a cluster (a pair's second one too), or a second
+        superuser, is refused."""
         cluster = account.literal("cluster_id")
+        keys = [account.key]
+        if account["rotation"] is Rotation.ALTERNATING_USERS:
+            keys.append(f"{cluster}/{pair_of(account['user'])[1]}")
+        for key in keys:
+            other = self._claimed.get(key)
+            if other is not None:  # literal cluster and user make the key, so this is the same account
+                user = key.split("/", 1)[1] if key != account.path else account["user"]
+                raise MysqlPlusAccountError(f"{account.path}: user {user} on {account['cluster_id']} is already "
+                                            f"declared by {other}")  # fmt: skip
         if account["privilege"] is Privilege.SUPERUSER and cluster:
             first = self._superusers.setdefault(cluster, account.path)
             if first != account.path:
@@ -158,26 +178,61 @@ class AccountsBlock(Construct):
                     f"{account.path}: privilege: a second SuperuserAccount on {cluster} ({first} is one); "
                     "a MySQL Plus cluster allows only one"
                 )
+        self._claimed.update(dict.fromkeys(keys, account.path))
         self.entries[account.key] = account
+        self._resolved = None
+
+    def active_key(self, key: str) -> str:
+        """The key of the account an application logs in as now: a pair's active member, else ``key``."""
+        return self._resolve().active[key]
 
     # -- what the lazy values produce, at synth ---------------------------------------------------
 
-    def _sorted(self) -> list[tuple[str, Account]]:
-        return sorted(self.entries.items())
+    def _resolve(self) -> _Resolved:
+        """Every account of the blocks (a pair's members from the stack's state), and each one's token."""
+        if self._resolved is not None:
+            return self._resolved
+        pairs = [a for a in self.entries.values() if a["rotation"] is Rotation.ALTERNATING_USERS]
+        where = self._where()
+        state = read_state(where, os.environ) if pairs and not lookups.off(os.environ) else None
+        before = deployed(state) if isinstance(state, dict) else {}
+        resolved = _Resolved({}, {}, state if isinstance(state, str) else "", sorted(a.path for a in pairs))
+        for key, a in sorted(self.entries.items()):
+            alternating = a["rotation"] is Rotation.ALTERNATING_USERS
+            found, resolved.active[key] = members(a, before) if alternating else ([single(a)], key)
+            resolved.members.update({m.made.key: m for m in found})
+        missing = [m for key, m in resolved.members.items() if key not in self._tokens]
+        if missing:
+            tokens = lookups.tokens(where, [_wanted(m) for m in missing], state=state)
+            self._tokens.update(tokens)
+            self._restore.update(tokens.restore)
+        self._resolved = resolved
+        return resolved
+
+    def _sorted(self) -> list[tuple[str, Member]]:
+        return sorted(self._resolve().members.items())
 
     def _accounts_map(self) -> dict[str, Any]:
-        return {key: declared_input(a) for key, a in self._sorted()}
+        return {key: dict(m.input) for key, m in self._sorted()}
 
     def _passwords(self) -> dict[str, str]:
-        return {key: a["password"] for key, a in self._sorted() if a["password"] is not None}
+        return {key: m.made["password"] for key, m in self._sorted() if m.made["password"] is not None}
 
     def _made_map(self) -> dict[str, Any]:
-        missing = [a for key, a in self._sorted() if key not in self._tokens]
-        if missing:
-            found = lookups.tokens(self._where(), [_wanted(a) for a in missing])
-            self._tokens.update(found)
-            self._restore.update(found.restore)
-        return {key: made_value(a, key in self._restore) | {"token": self._tokens[key]} for key, a in self._sorted()}
+        return {key: made_value(m.made, key in self._restore) | {"token": self._tokens[key]}
+                for key, m in self._sorted()}  # fmt: skip
+
+    def _refusals(self) -> list[dict[str, str]] | None:
+        """M's preconditions: where a pair's active account cannot be chosen (the state is unreadable), the
+        plan fails with one line before anything runs."""
+        resolved = self._resolve()
+        if not resolved.unreadable:
+            return None
+        keys = json.dumps(sorted(k for k, m in resolved.members.items() if m.made.path in resolved.pairs))
+        message = (f"rotation=ALTERNATING_USERS ({', '.join(resolved.pairs)}) chooses the active account from the "
+                   f"stack's state at synth, which could not be read ({resolved.unreadable}); make the state "
+                   "readable and deploy again")  # fmt: skip
+        return [{"condition": f"${{!contains({keys}, each.key)}}", "error_message": message}]
 
     def _where(self) -> StackWhere:
         """The stack's id, backend block and directory (a few jsii calls, once per stack)."""
@@ -192,12 +247,19 @@ class AccountsBlock(Construct):
         return StackWhere(stack.node.id, terraform, outdir / "stacks" / stack.node.id)
 
 
-def _wanted(a: Account) -> lookups.Wanted:
+def _wanted(m: Member) -> lookups.Wanted:
+    """What the lookups check of one account (a pair's previous member: its settings, never the password)."""
+    a = m.made
     declared = {"host": a["host"], "database": a["database"], "priv": a["privilege"].value, "ssl": a["ssl"]}
     literal = all(a.literal(name) is not None for name in ("host", "database", "ssl"))
     return lookups.Wanted(a.key, a.literal("zone"), a.literal("cluster_id"), a.literal("user"), a.literal("endpoint"),
-                          declared if literal else None, functools.partial(_readable_password, a),
+                          declared if literal else None,
+                          functools.partial(_readable_password, a) if m.current else _unreadable,
                           allow_http=a["allow_insecure_http"])  # fmt: skip
+
+
+def _unreadable() -> None:
+    return None
 
 
 def _readable_password(a: Account) -> str | None:
@@ -209,6 +271,20 @@ def _readable_password(a: Account) -> str | None:
     if name is None and a["password"] is not None and (variable := variable_of(a["password"])) is not None:
         name = f"TF_VAR_{variable}"
     return os.environ.get(name) if name else None
+
+
+@jsii.implements(fw.IStringProducer)
+class _StringProducer:
+    def __init__(self, produce: Callable[[], str]) -> None:
+        self._produce = produce
+
+    def produce(self, context: Any) -> str:
+        return self._produce()
+
+
+def active_reference(block: AccountsBlock, key: str, name: str) -> str:
+    """An attribute of the account an application logs in as now, decided at synth (a pair's active member)."""
+    return str(fw.Lazy.string_value(_StringProducer(lambda: reference(block.active_key(key), name))))
 
 
 def reference(key: str, name: str) -> str:

@@ -62,13 +62,13 @@ def off(environ: Mapping[str, str]) -> bool:
 
 
 def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, str] = os.environ,
-           say: Say | None = None) -> Tokens:  # fmt: skip
-    """The token of each wanted account, and one line on stderr saying why."""
+           say: Say | None = None, state: dict[str, Any] | str | None = None) -> Tokens:  # fmt: skip
+    """The token of each wanted account, and one line on stderr saying why (``state``: already read)."""
     wanted = list(wanted)
     if off(environ):
         return Tokens({w.key: UNCHECKED for w in wanted})
     say = say or _stderr
-    state = read_state(where, environ)
+    state = read_state(where, environ) if state is None else state
     stored = confirmed(state) if isinstance(state, dict) else {}
     before = deployed(state) if isinstance(state, dict) else {}
     verdicts, notes = check_clusters([w for w in wanted if w.key in stored], environ)

@@ -10,6 +10,7 @@ time with the same rules.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from ..bridge.fields import BY_NAME, FIELDS, REQUIRED
 from ..qingcloud.endpoint import DEFAULT_ENDPOINT, Endpoint, plain_http_refused
 from ..rules import (
     AccountRuleError,
+    Privilege,
+    Rotation,
     check_cluster_id,
     check_database,
     check_privilege_scope,
@@ -26,7 +29,9 @@ from ..rules import (
     check_zone,
     normalize_host,
     normalize_privilege,
+    normalize_rotation,
     normalize_ssl,
+    pair_of,
     shown,
 )
 from .framework import fw, unresolved
@@ -99,6 +104,9 @@ class AccountProps(_ByName):
                    "privilege": privilege, "ssl": ssl, "password_env": self.password_env or "",
                    "endpoint": self.endpoint or "", "timeout_seconds": str(self.timeout_seconds),
                    "bridge_command": tuple(self.bridge_command) if self.bridge_command else None}  # fmt: skip
+        checked["rotation"] = normalize_rotation(self.rotation)
+        if checked["rotation"] is Rotation.ALTERNATING_USERS:
+            _check_alternating(checked, self.zone)
         return Account(path, key, {**self.values, **checked})
 
     def _check_password(self) -> None:
@@ -156,6 +164,25 @@ class Account(_ByName):
 
 class _Refused(Exception):
     """A refusal already worded as ``prop: received ...; expected ...``."""
+
+
+def _check_alternating(checked: Mapping[str, Any], zone: Any) -> None:
+    """What a pair needs at synth: names and settings known (which account is active is decided from the
+    stack's state by comparing them), a second name within 26 characters, and not a superuser."""
+    from .lookups import LOOKUPS_ENV, off  # lookups reads the props' results, not the other way
+
+    if checked["privilege"] is Privilege.SUPERUSER:
+        raise _Refused("rotation: ALTERNATING_USERS with privilege SUPERUSER would make two superusers, and a "
+                       "MySQL Plus cluster allows only one; use Rotation.SINGLE_USER")  # fmt: skip
+    tokens = [name for name in ("cluster_id", "user", "host", "database") if unresolved(checked[name])]
+    if tokens or unresolved(zone):
+        names = ", ".join(tokens + ["zone"] * unresolved(zone))
+        raise _Refused(f"rotation: ALTERNATING_USERS needs {names} known at synth (a token was given), since the "
+                       "active account is chosen there by comparing the declaration with the stack's state")  # fmt: skip
+    pair_of(checked["user"])
+    if off(os.environ):
+        raise _Refused(f"rotation: ALTERNATING_USERS chooses the active account from the stack's state at synth, "
+                       f"and {LOOKUPS_ENV}=0 turns that read off; unset it for this stack")  # fmt: skip
 
 
 def _literal(check: Callable[[Any], T], value: Any) -> Any:
