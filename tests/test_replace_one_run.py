@@ -15,7 +15,7 @@ import pytest
 
 from accounts_found import server_hosts, server_users
 from e2e_project import Project, password_for, scan
-from kill_redeploy import NO_CHANGES, accounts, logins_ok, text
+from kill_redeploy import NO_CHANGES, accounts, killed_then_redeployed, logins_ok, text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb]
 USERS = ["swap_a", "swap_b", "swap_c"]
@@ -81,3 +81,22 @@ def test_user_rename_is_another_account(project: Project, mariadb: Any) -> None:
     assert sorted((j["service"], j["user"]) for j in jobs) == [("add_user", "new_name"), ("del_user", "old_name")]
     assert server_users(mariadb) == {"new_name"}
     assert NO_CHANGES in text(project.cdktf("diff", ok=False))
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize("at_job", [1, 2])  # 1: the first account's del_user sent, its add not yet; 2: its add sent
+def test_a_replacement_killed_between_delete_and_add_converges_from_a_fresh_runner(
+    project: Project, mariadb: Any, reliability: Any, at_job: int
+) -> None:
+    spec = accounts(*USERS)
+    project.write(spec)
+    project.cdktf("deploy")
+    project.write([dict(a, host="127.0.0.1") for a in spec])
+    run = killed_then_redeployed(project, mariadb, USERS, at_job, fresh=True)
+    hosts = {user: server_hosts(mariadb, user) for user in USERS}
+    hits = len(scan(project))
+    reliability(f"host change of 3 killed at job {at_job} (del_user/add_user of one account), fresh runner",
+                f"SIGTERM+SIGKILL at job {at_job}", run.note.split(" | ")[0], USERS, run.found, hits)  # fmt: skip
+    assert run.converged, run.note
+    assert hosts == dict.fromkeys(USERS, {"127.0.0.1"})
+    assert hits == 0
