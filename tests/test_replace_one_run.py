@@ -98,5 +98,5 @@ def test_a_replacement_killed_between_delete_and_add_converges_from_a_fresh_runn
     reliability(f"host change of 3 killed at job {at_job} (del_user/add_user of one account), fresh runner",
                 f"SIGTERM+SIGKILL at job {at_job}", run.note.split(" | ")[0], USERS, run.found, hits)  # fmt: skip
     assert run.converged, run.note
-    assert hosts == dict.fromkeys(USERS, {"127.0.0.1"})
+    assert hosts == {user: {"127.0.0.1"} for user in USERS}
     assert hits == 0
