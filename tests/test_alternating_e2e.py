@@ -13,6 +13,7 @@ import pytest
 
 from accounts_found import can_log_in, server_users
 from e2e_project import Project, password_for, scan
+from helpers import CLUSTER, ZONE, bridge_env, run_bridge
 from kill_redeploy import NO_CHANGES, text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb]
@@ -80,3 +81,18 @@ def test_an_existing_account_switched_to_alternating_keeps_its_login(project: Pr
     before = len(project.sim.jobs())
     project.cdktf("destroy")  # keep_on_destroy keeps both
     assert jobs_of(project, before) == [] and server_users(mariadb) == {"app_ro", "app_ro_alt"}
+
+
+def test_drift_is_checked_per_member(project: Project, mariadb: Any) -> None:
+    """Either member deleted behind Terraform's back is re-added, and only it."""
+    spec = [{"id": "app", "user": "app_dr", "rotation": ALTERNATING}]
+    deploy(project, spec)
+    deploy(project, spec, 2)  # app_dr_alt active, app_dr the previous one
+    for gone in ("app_dr", "app_dr_alt"):
+        done = run_bridge(["del-user", "--zone", ZONE, "--cluster", CLUSTER, "--user", gone], bridge_env(project.sim))
+        assert done.returncode == 0, done.stderr
+        assert deploy(project, [dict(spec[0], password_version=2)]) == [("add_user", gone)]
+        assert server_users(mariadb) == {"app_dr", "app_dr_alt"}
+    assert active(project, "app") == "app_dr_alt"
+    assert can_log_in(mariadb, "app_dr_alt", password_for("app_dr", 2))
+    assert NO_CHANGES in text(project.cdktf("diff", ok=False))
