@@ -100,3 +100,20 @@ def test_a_replacement_killed_between_delete_and_add_converges_from_a_fresh_runn
     assert run.converged, run.note
     assert hosts == {user: {"127.0.0.1"} for user in USERS}
     assert hits == 0
+
+
+def test_a_failed_add_after_the_delete_is_loud_and_the_next_deploy_runs_it_again(
+    project: Project, mariadb: Any
+) -> None:
+    spec = accounts("swap_f")
+    project.write(spec)
+    project.cdktf("deploy")
+    project.write([dict(spec[0], host="127.0.0.1")])
+    project.sim.fault("job_fail", on="add_user")
+    failed = project.cdktf("deploy", ok=False)
+    assert failed.returncode != 0 and "swap_f" in text(failed), text(failed)[-2000:]
+    assert server_users(mariadb) == set()  # deleted, and the add failed: said above, and run again below
+    project.sim.clear_faults()
+    project.cdktf("deploy")
+    assert server_hosts(mariadb, "swap_f") == {"127.0.0.1"} and logins_ok(project, mariadb, ["swap_f"])
+    assert NO_CHANGES in text(project.cdktf("diff", ok=False))
