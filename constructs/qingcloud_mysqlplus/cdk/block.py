@@ -5,14 +5,21 @@
   create is instant, so a killed run cannot leave it half made.  Terraform
   runs the destroy step of a key that leaves the map, so removing an account
   from the code deletes it; a block per account would be dropped without it.
+  Only a change of cluster, zone or user (another account) replaces A: the
+  settings' positions in ``triggers_replace`` are in ``ignore_changes``, so a
+  settings change updates A in place and no destroy step runs.
 - M ``qingcloud_mysqlplus_made``: ``add-user`` then ``replay``; replaced when
-  its token changes or A is replaced (A's new id is unknown at plan).
+  its token changes, A is replaced (A's new id is unknown at plan), or one of
+  A's settings changes (``replace_triggered_by``).  Its add then runs with
+  ``replace_existing`` (A's stored triggers differ from its input): one bridge
+  run deletes and adds the account, so its outage is its own add job.
 - D ``qingcloud_mysqlplus_confirmed``: no steps; it holds M's token and id,
   so it exists with them only if M's steps all finished.  The construct's
   attributes read D, so consumers wait until the account really exists.
 
 The maps are written once per stack, lazily at synth, so N accounts cost
-O(N); tokens come from :mod:`.lookups` then.  The holder construct is found
+O(N); tokens come from :mod:`.lookups` then, and a pair of alternating users
+is resolved into its members from the stack's state (:mod:`.pairs`).  The holder construct is found
 with ``node.try_find_child`` (nothing is stored on the stack object) and
 remembered per scope in a weak map, with the scope's path, so that adding an
 account costs one jsii call (its own creation) rather than six.
