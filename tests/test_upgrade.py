@@ -84,8 +84,14 @@ def test_upgrading_from_0_4_0_runs_no_job_and_diffs_clean(project: Project, mari
     assert NO_CHANGES in text(project.cdktf("diff", ok=False))
     assert logins_ok(project, mariadb, users)
 
-    project.write([dict(a, host="127.0.0.1") if a["id"] == "plain" else a for a in SPEC])
+    changed = [dict(a, host="127.0.0.1") if a["id"] == "plain" else a for a in SPEC]
+    project.write(changed)
     deploy_with(project, None)  # an account made by 0.4.0, changed after the upgrade: one del+add run
     assert jobs_of(project, before) == [("del_user", "up_plain"), ("add_user", "up_plain")]
+
+    before = len(project.sim.jobs())  # an account made by 0.4.0 switched to alternating users: kept as it is
+    project.write([dict(a, rotation="AlternatingUsers") if a["id"] == "hosts" else a for a in changed])
+    deploy_with(project, None)
+    assert jobs_of(project, before) == [] and logins_ok(project, mariadb, ["up_hosts"])
     assert NO_CHANGES in text(project.cdktf("diff", ok=False))
     assert scan(project) == []
