@@ -7,12 +7,13 @@ Real cdktf-cli and Terraform, the bridge, the simulator (MariaDB behind it).
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 
 from accounts_found import can_log_in, server_users
-from e2e_project import Project, password_for, scan
+from e2e_project import Project, kill_like_ci, password_for, scan
 from helpers import CLUSTER, ZONE, bridge_env, run_bridge
 from kill_redeploy import NO_CHANGES, text
 
@@ -96,3 +97,27 @@ def test_drift_is_checked_per_member(project: Project, mariadb: Any) -> None:
     assert active(project, "app") == "app_dr_alt"
     assert can_log_in(mariadb, "app_dr_alt", password_for("app_dr", 2))
     assert NO_CHANGES in text(project.cdktf("diff", ok=False))
+
+
+def test_a_rotation_killed_mid_add_converges_from_a_fresh_runner(project: Project, mariadb: Any) -> None:
+    spec = [{"id": "app", "user": "app_kl", "rotation": ALTERNATING}]
+    deploy(project, spec)
+    project.passwords["app_kl"] = password_for("app_kl", 2)
+    project.write([dict(spec[0], password_version=2)])
+    before = len(project.sim.jobs())
+    running = project.start("deploy")
+    deadline = time.monotonic() + 300
+    while not jobs_of(project, before) and running.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running.poll() is None, "the deploy ended before it could be killed"
+    kill_like_ci(running, grace=2.0)
+    project.finish(running)
+    runner = project.fresh_runner("after-kill")
+    runner.cdktf("deploy")
+    jobs = [j for j in project.sim.jobs()[before:] if j["service"] in ("add_user", "del_user")]
+    assert {j["user"] for j in jobs} == {"app_kl_alt"}  # no job on the previous account
+    assert [j["status"] for j in jobs if j["service"] == "add_user"].count("successful") == 1
+    assert active(runner, "app") == "app_kl_alt"
+    assert can_log_in(mariadb, "app_kl", password_for("app_kl", 1))
+    assert can_log_in(mariadb, "app_kl_alt", password_for("app_kl", 2))
+    assert NO_CHANGES in text(runner.cdktf("diff", ok=False))
