@@ -6,11 +6,16 @@ Lookups are off (``QINGCLOUD_MYSQLPLUS_LOOKUPS=0``).  Real Terraform runs are in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from helpers import CLUSTER, ZONE
 from qingcloud_mysqlplus.bridge.fields import field
+from qingcloud_mysqlplus.cdk import lookups
 from qingcloud_mysqlplus.cdk.names import ACCOUNTS_ID
 from qingcloud_mysqlplus.cdk.steps import IDENTITY, REPLACING, SETTINGS, TRIGGERS
+from state_files import instance, local_where, write_state
 from synth_stacks import account, blocks, new_stack, steps, synth
 
 pytestmark = pytest.mark.usefixtures("no_lookups")
@@ -37,3 +42,37 @@ def test_the_add_replaces_when_a_s_settings_moved_since_its_creation() -> None:
     current = ", ".join(f"{A}.input.{f.input_key}" for f in REPLACING)
     assert flag == (f'${{each.value.replace_existing == "1" || jsonencode({A}.triggers_replace) != '
                     f'jsonencode([{current}]) ? "1" : "0"}}')  # fmt: skip
+
+
+SETTINGS_1 = ("%", "*", "StandardAccount", "NO", "1")
+SETTINGS_2 = ("10.0.0.1", "*", "StandardAccount", "NO", "2")
+
+
+def test_a_token_records_the_settings_its_add_was_for() -> None:
+    token = lookups.new_token(SETTINGS_1)
+    assert lookups.made_for(token, SETTINGS_2, SETTINGS_1)  # its digest decides, not A's creation
+    assert not lookups.made_for(token, SETTINGS_1, SETTINGS_2)
+    assert lookups.new_token(None).count(".") == 0 and lookups.made_for("0123abcd", None, SETTINGS_2)
+    assert lookups.made_for("0123abcd", SETTINGS_1, SETTINGS_1)  # 0.4.0's token: made when A was created
+    assert not lookups.made_for("0123abcd", SETTINGS_1, SETTINGS_2)
+    assert lookups.made_for(token, None, None)  # a token among the settings: replace_triggered_by only
+    assert lookups.SETTINGS_AT == len(IDENTITY)
+
+
+def test_a_confirmed_account_whose_settings_changed_since_its_add_is_made_again(tmp_path: Path) -> None:
+    """The state after a deploy stopped between A's in-place update and M's replacement: A already holds
+    the declaration, M and D the add of the previous settings.  The account gets a fresh token, and its add
+    replaces what is there."""
+    where = local_where(tmp_path)
+    token = lookups.new_token(SETTINGS_1)
+    made = [instance("c/a1", {"id": "id-a", "input": token})]
+    confirmed = [instance("c/a1", {"id": "x", "input": {"token": token, "made": "id-a"}})]
+    write_state(where, made, confirmed)
+    lines: list[str] = []
+    want = [lookups.Wanted("c/a1", ZONE, CLUSTER, "a1", None, settings=SETTINGS_2)]
+    got = lookups.tokens(where, want, {"HOME": str(tmp_path)}, lines.append)
+    assert got["c/a1"] != token and got.restore == {"c/a1"}
+    assert "1 of 1 account confirmed" not in lines[-1] and "re-making with the declared settings: a1" in lines[-1]
+    steady = lookups.tokens(where, [lookups.Wanted("c/a1", ZONE, CLUSTER, "a1", None, settings=SETTINGS_1)],
+                            {"HOME": str(tmp_path)}, lines.append)  # fmt: skip
+    assert steady == {"c/a1": token} and not steady.restore

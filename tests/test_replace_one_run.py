@@ -9,13 +9,15 @@ cluster.  So no account's del_user is followed by another account's job before i
 
 from __future__ import annotations
 
+import os
+import subprocess
 from typing import Any
 
 import pytest
 
 from accounts_found import server_hosts, server_users
 from e2e_project import Project, password_for, scan
-from kill_redeploy import NO_CHANGES, accounts, killed_then_redeployed, logins_ok, text
+from kill_redeploy import NO_CHANGES, accounts, killed_then_redeployed, logins_ok, synth_line, text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb]
 USERS = ["swap_a", "swap_b", "swap_c"]
@@ -116,4 +118,27 @@ def test_a_failed_add_after_the_delete_is_loud_and_the_next_deploy_runs_it_again
     project.sim.clear_faults()
     project.cdktf("deploy")
     assert server_hosts(mariadb, "swap_f") == {"127.0.0.1"} and logins_ok(project, mariadb, ["swap_f"])
+    assert NO_CHANGES in text(project.cdktf("diff", ok=False))
+
+
+def test_a_deploy_stopped_after_the_in_place_update_is_made_again(project: Project, mariadb: Any) -> None:
+    """The window a kill can leave: A updated in place, M not replaced (the next plan shows no change).
+    ``terraform apply -target`` of A alone leaves exactly that; the next deploy still re-makes each account,
+    from the state alone (the token records the settings its add was for)."""
+    spec = accounts(*USERS[:2])
+    project.write(spec)
+    project.cdktf("deploy")
+    project.write([dict(a, host="127.0.0.1") for a in spec])
+    project.cdktf("synth")
+    before = len(project.sim.jobs())
+    target = subprocess.run([os.environ.get("TERRAFORM_BINARY_NAME", "terraform"), "apply", "-auto-approve", "-input=false", "-no-color",
+                             "-target=terraform_data.qingcloud_mysqlplus_accounts"], cwd=project.stack_dir,
+                            env=project.env(), capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert target.returncode == 0, target.stdout[-2000:] + target.stderr[-2000:]
+    assert jobs_since(project, before) == []
+    deployed = project.cdktf("deploy")
+    assert "re-making with the declared settings: swap_a, swap_b" in synth_line(deployed), synth_line(deployed)
+    jobs = jobs_since(project, before)
+    assert [j["service"] for j in jobs] == ["del_user", "add_user"] * 2 and not interleaved(jobs), jobs
+    assert all(server_hosts(mariadb, user) == {"127.0.0.1"} for user in USERS[:2])
     assert NO_CHANGES in text(project.cdktf("diff", ok=False))

@@ -41,9 +41,9 @@ from constructs import Construct
 
 from ..rules import Privilege, Rotation, pair_of
 from . import lookups
-from .framework import fw
+from .framework import fw, unresolved
 from .names import ACCOUNTS_ID, ATTRIBUTES, CONFIRMED_ID, HOLDER_ID, MADE_ID, PASSWORDS_ID
-from .pairs import Member, members, single
+from .pairs import SETTING_KEYS, Member, members, single
 from .props import Account, MysqlPlusAccountError
 from .state import StackWhere, deployed, read_state
 from .steps import ADD_ENV as ADD_ENV  # the add step's environment (kept for existing imports)
@@ -262,7 +262,13 @@ def _wanted(m: Member) -> lookups.Wanted:
     return lookups.Wanted(a.key, a.literal("zone"), a.literal("cluster_id"), a.literal("user"), a.literal("endpoint"),
                           declared if literal else None,
                           functools.partial(_readable_password, a) if m.current else _unreadable,
-                          allow_http=a["allow_insecure_http"])  # fmt: skip
+                          allow_http=a["allow_insecure_http"], settings=_settings(m))  # fmt: skip
+
+
+def _settings(m: Member) -> tuple[str, ...] | None:
+    """The member's settings as A's input holds them, when all are literals (None: a token among them)."""
+    values = [m.input[name] for name in SETTING_KEYS]
+    return None if any(unresolved(v) for v in values) else tuple(str(v) for v in values)
 
 
 def _unreadable() -> None:
