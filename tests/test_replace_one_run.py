@@ -86,7 +86,8 @@ def test_user_rename_is_another_account(project: Project, mariadb: Any) -> None:
 
 
 @pytest.mark.reliability
-@pytest.mark.parametrize("at_job", [1, 2])  # 1: the first account's del_user sent, its add not yet; 2: its add sent
+@pytest.mark.parametrize("at_job", [1])  # the first account's del_user sent, its add not yet (2, its add sent,
+# converges too: measured, left out for the suite's time)
 def test_a_replacement_killed_between_delete_and_add_converges_from_a_fresh_runner(
     project: Project, mariadb: Any, reliability: Any, at_job: int
 ) -> None:
