@@ -49,10 +49,13 @@ class MysqlPlusAccount(Construct):
 
     Props are keyword only, declared in ``qingcloud_mysqlplus.bridge.fields``
     (listed below; a test holds these keyword arguments to that table).  A
-    change to a prop that "replaces" replaces the account (delete, then add):
-    there is no API to modify one.  Attributes ``user``, ``host``,
-    ``database`` and ``cluster_id`` are references that resolve only once the
-    account is confirmed made, so a resource using them waits for it.
+    change to a prop that "replaces" replaces the account (delete, then add,
+    in one bridge run per account): there is no API to modify one.  With
+    ``rotation=Rotation.ALTERNATING_USERS`` two accounts (``user`` and
+    ``user_alt``) take turns instead, and ``active_user`` names the one to log
+    in as.  Attributes ``user``, ``host``, ``database``, ``cluster_id`` and
+    ``active_user`` are references that resolve only once the account is
+    confirmed made, so a resource using them waits for it.
     """
 
     def __init__(
