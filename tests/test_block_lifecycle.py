@@ -34,14 +34,21 @@ def test_settings_are_ignored_in_a_s_triggers_and_replace_m() -> None:
     assert made["triggers_replace"] == ["${each.value.token}", f"${{{A}.id}}"]
 
 
-def test_the_add_replaces_when_a_s_settings_moved_since_its_creation() -> None:
+def test_without_the_state_the_add_replaces_when_a_s_settings_moved_since_its_creation() -> None:
+    """Lookups off here: M's map says ``auto`` and the step compares A's ignored triggers with its input.
+    With the state read, the synth decides (``1`` or ``0``): a never-confirmed account is never replaced."""
     stack = new_stack()
     account(stack)
+    account(stack, "kept", user="kept", replace_existing=True)
     _, made, _ = blocks(synth(stack))
     flag = steps(made)[0]["environment"][field("replace_existing").env]
     current = ", ".join(f"{A}.input.{f.input_key}" for f in REPLACING)
-    assert flag == (f'${{each.value.replace_existing == "1" || jsonencode({A}.triggers_replace) != '
+    word = "each.value.replace_existing"
+    assert flag == (f'${{{word} == "1" || {word} == "auto" && jsonencode({A}.triggers_replace) != '
                     f'jsonencode([{current}]) ? "1" : "0"}}')  # fmt: skip
+    values = made["for_each"]
+    assert (values["cl-ouhutv70/orders_rw"]["replace_existing"], values["cl-ouhutv70/kept"]["replace_existing"]) == (
+        "auto", "1")  # fmt: skip
 
 
 SETTINGS_1 = ("%", "*", "StandardAccount", "NO", "1")
@@ -71,8 +78,21 @@ def test_a_confirmed_account_whose_settings_changed_since_its_add_is_made_again(
     lines: list[str] = []
     want = [lookups.Wanted("c/a1", ZONE, CLUSTER, "a1", None, settings=SETTINGS_2)]
     got = lookups.tokens(where, want, {"HOME": str(tmp_path)}, lines.append)
-    assert got["c/a1"] != token and got.restore == {"c/a1"}
+    assert got["c/a1"] != token and got.restore == {"c/a1"} and got.decided
     assert "1 of 1 account confirmed" not in lines[-1] and "re-making with the declared settings: a1" in lines[-1]
     steady = lookups.tokens(where, [lookups.Wanted("c/a1", ZONE, CLUSTER, "a1", None, settings=SETTINGS_1)],
                             {"HOME": str(tmp_path)}, lines.append)  # fmt: skip
     assert steady == {"c/a1": token} and not steady.restore
+
+
+def test_an_unfinished_add_replaces_only_where_an_add_of_the_stack_once_finished(tmp_path: Path) -> None:
+    """A deploy killed mid-replacement leaves M unconfirmed and D from the previous add: the account there
+    is the stack's, so its add replaces it.  A key never confirmed (a first add that failed on a foreign
+    account) keeps a plain add, which fails loudly again."""
+    where = local_where(tmp_path)
+    made = [instance("c/ours", {"id": "id-new", "input": "tok-new"}), instance("c/never", {"id": "id-n", "input": "t"})]
+    confirmed = [instance("c/ours", {"id": "x", "input": {"token": "tok-old", "made": "id-old"}})]
+    write_state(where, made, confirmed)
+    want = [lookups.Wanted(k, ZONE, CLUSTER, k[2:], None, settings=SETTINGS_2) for k in ("c/ours", "c/never")]
+    got = lookups.tokens(where, want, {"HOME": str(tmp_path)}, lambda _line: None)
+    assert got.restore == {"c/ours"} and got.decided

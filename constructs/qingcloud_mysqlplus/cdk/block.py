@@ -130,7 +130,8 @@ class AccountsBlock(Construct):
         self._claimed: dict[str, str] = {}  # key -> the path of the construct declaring it (a pair: two keys)
         self._resolved: _Resolved | None = None
         self._tokens: dict[str, str] = {}
-        self._restore: set[str] = set()  # keys whose add restores the declaration (changed behind our back)
+        self._restore: set[str] = set()  # keys whose add replaces what is there (drift, or settings changed)
+        self._undecided: set[str] = set()  # keys whose state could not be read: the add step decides
         accounts, made = self._data("accounts", ACCOUNTS_ID), self._data("made", MADE_ID)
         confirmed = self._data("confirmed", CONFIRMED_ID)
         passwords = fw.TerraformLocal(self, "passwords", _lazy(self._passwords))
@@ -213,6 +214,7 @@ class AccountsBlock(Construct):
             tokens = lookups.tokens(where, [_wanted(m) for m in missing], state=state)
             self._tokens.update(tokens)
             self._restore.update(tokens.restore)
+            self._undecided.update(() if tokens.decided else (m.made.key for m in missing))
         self._resolved = resolved
         return resolved
 
@@ -226,7 +228,7 @@ class AccountsBlock(Construct):
         return {key: m.made["password"] for key, m in self._sorted() if m.made["password"] is not None}
 
     def _made_map(self) -> dict[str, Any]:
-        return {key: made_value(m.made, key in self._restore) | {"token": self._tokens[key]}
+        return {key: made_value(m.made, key in self._restore, key in self._undecided) | {"token": self._tokens[key]}
                 for key, m in self._sorted()}  # fmt: skip
 
     def _refusals(self) -> list[dict[str, str]] | None:

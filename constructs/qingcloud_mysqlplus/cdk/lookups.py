@@ -38,7 +38,7 @@ from ..qingcloud.errors import QingCloudError
 from ..qingcloud.history import read
 from ..qingcloud.retry import Deadline
 from ..qingcloud.settings import InsecureEndpoint, SettingsError, resolve
-from .state import StackWhere, confirmed, created_with, deployed, read_state
+from .state import StackWhere, confirmed, created_with, deployed, once_confirmed, read_state
 from .verdicts import Verdict, Wanted, digest, drift, verdict
 
 LOOKUPS_ENV = "QINGCLOUD_MYSQLPLUS_LOOKUPS"
@@ -52,9 +52,12 @@ Say = Callable[[str], None]
 
 class Tokens(dict[str, str]):
     """Key -> token; ``restore`` holds the keys whose add replaces what is there: the declaration changed
-    behind Terraform's back (drift), or the settings changed since the account's add."""
+    behind Terraform's back (drift), the settings changed since the account's add, or an unfinished add
+    where an add of this stack once finished (the account there is the stack's; a key never confirmed
+    keeps a plain add, which fails loudly on a foreign account)."""
 
     restore: frozenset[str] = frozenset()
+    decided: bool = False  # the state was read: restore says every key whose add replaces
 
 
 _HISTORY: dict[tuple[str, ...], dict[str, Verdict]] = {}  # per process: one read per cluster
@@ -76,6 +79,7 @@ def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, st
     stored = confirmed(state) if isinstance(state, dict) else {}
     before = deployed(state) if isinstance(state, dict) else {}
     created = created_with(state, SETTINGS_AT) if isinstance(state, dict) else {}
+    ours = once_confirmed(state) if isinstance(state, dict) else set()
     verdicts, notes = check_clusters([w for w in wanted if w.key in stored], environ)
     result, readd, restore, new, remade = Tokens(), [], {}, [], []
     for w in wanted:
@@ -93,7 +97,8 @@ def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, st
         if token is None and w.key not in stored:
             new.append(w.name)
         result[w.key] = token or new_token(w.settings)
-    result.restore = frozenset(restore)
+    unfinished = {w.key for w in wanted if w.key in ours and w.key not in stored}  # e.g. killed mid-replacement
+    result.restore, result.decided = frozenset(restore) | frozenset(unfinished), isinstance(state, dict)
     restoring = [words for words in restore.values() if words]
     notes = [f"restoring {', '.join(restoring)}"] * bool(restoring) + notes
     notes = [f"re-making with the declared settings: {_names(remade)}"] * bool(remade) + notes

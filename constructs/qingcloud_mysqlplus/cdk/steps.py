@@ -25,6 +25,7 @@ ADD_ENV = {f.env: f.step_key for f in ADDED}  # environment variable of the add 
 DELETED = tuple(f for f in FIELDS if DELETE in f.commands)  # what the destroy step reads from A's input
 DEL_ENV = {f.env: f.input_key for f in DELETED}  # environment variable of the destroy step -> its key in A's input
 REPLACE = field("replace_existing")  # what the add of an account changed behind Terraform's back turns on
+UNDECIDED = "auto"  # M's replace_existing when the synth could not read the state: the add step decides from A
 IDENTITY = ("cluster_id", "zone", "user")  # a change of these is another account: A is replaced (delete, add)
 REPLACING = tuple(f for f in FIELDS if f.replaces)  # in TRIGGERS' order
 SETTINGS = tuple(f for f in REPLACING if f.name not in IDENTITY)  # re-made in one add run, A updated in place
@@ -36,12 +37,15 @@ def declared_input(a: Account) -> dict[str, Any]:
     return {f.input_key: _plain(a[f.name]) for f in DECLARED} | {"construct": a.path}
 
 
-def made_value(a: Account, restore: bool = False) -> dict[str, str]:
-    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``.  ``restore``: the
-    account was changed behind Terraform's back, so its add replaces what is there."""
+def made_value(a: Account, restore: bool = False, undecided: bool = False) -> dict[str, str]:
+    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``.  ``restore``: the add
+    replaces what is there (changed behind Terraform's back, or settings changed since the add).
+    ``undecided``: the synth could not tell (lookups off, state unreadable): the add step decides from A."""
     value = {f.step_key: _as_read(f, a[f.name]) for f in ADDED}
     if restore:
         value[REPLACE.step_key] = contract.flag_word(True)
+    elif undecided and value[REPLACE.step_key] != contract.flag_word(True):
+        value[REPLACE.step_key] = UNDECIDED
     return value
 
 
@@ -84,12 +88,15 @@ def replaced_by(accounts: str) -> list[str]:
 
 
 def replace_flag(accounts: str) -> str:
-    """The add step's ``replace_existing``: as M's map says (the prop, or a restore), or when A's settings
-    changed since A was created (its ``triggers_replace`` is ignored there, so it keeps that creation's values):
-    the bridge then deletes what the history shows and adds the declaration in one run on the cluster."""
+    """The add step's ``replace_existing``: as M's map says (the prop, a restore, or settings changed since a
+    confirmed add: decided at synth from the state).  Where the synth could not read the state, M's map says
+    ``auto`` and the step decides: A's settings changed since A was created (its ``triggers_replace`` is
+    ignored there, so it keeps that creation's values).  The bridge then deletes what the history shows and
+    adds the declaration in one run on the cluster."""
     made = jsonencode_list(f"{accounts}[each.key].input.{f.input_key}" for f in REPLACING)
     moved = f"jsonencode({accounts}[each.key].triggers_replace) != {made}"
-    return _flag_word(f'each.value.{REPLACE.step_key} == "{contract.flag_word(True)}" || {moved}')
+    key = f"each.value.{REPLACE.step_key}"
+    return _flag_word(f'{key} == "{contract.flag_word(True)}" || {key} == "{UNDECIDED}" && {moved}')
 
 
 def jsonencode_list(items: Any) -> str:
