@@ -87,7 +87,8 @@ def test_the_written_word_governs_the_bridge(
     _, made, _ = blocks(synth(stack))
     value, written = made["for_each"][KEY], steps(made)[0]["environment"]
     step = {name: str(value[ref[len("${each.value.") : -1]]) for name, ref in written.items()
-            if ref.startswith("${each.value.") and ref != "${each.value.endpoint}"}  # fmt: skip
+            if ref.startswith("${each.value.") and ref[len("${each.value.") : -1].isidentifier()
+            and ref != "${each.value.endpoint}"}  # fmt: skip
     users = {contract.ALLOW_HTTP: "1", contract.ENDPOINT: REMOTE, contract.PASSWORD: CANARY_PASSWORD,
              contract.LOCK_DIR: str(tmp_path), "QINGCLOUD_ACCESS_KEY": ACCESS_KEY,
              "QINGCLOUD_SECRET_KEY": SECRET_KEY, "HOME": str(tmp_path)}  # fmt: skip

@@ -25,6 +25,11 @@ ADD_ENV = {f.env: f.step_key for f in ADDED}  # environment variable of the add 
 DELETED = tuple(f for f in FIELDS if DELETE in f.commands)  # what the destroy step reads from A's input
 DEL_ENV = {f.env: f.input_key for f in DELETED}  # environment variable of the destroy step -> its key in A's input
 REPLACE = field("replace_existing")  # what the add of an account changed behind Terraform's back turns on
+UNDECIDED = "auto"  # M's replace_existing when the synth could not read the state: the add step decides from A
+IDENTITY = ("cluster_id", "zone", "user")  # a change of these is another account: A is replaced (delete, add)
+REPLACING = tuple(f for f in FIELDS if f.replaces)  # in TRIGGERS' order
+SETTINGS = tuple(f for f in REPLACING if f.name not in IDENTITY)  # re-made in one add run, A updated in place
+IGNORED = [f"triggers_replace[{i}]" for i, f in enumerate(REPLACING) if f in SETTINGS]  # A keeps its creation's
 
 
 def declared_input(a: Account) -> dict[str, Any]:
@@ -32,12 +37,15 @@ def declared_input(a: Account) -> dict[str, Any]:
     return {f.input_key: _plain(a[f.name]) for f in DECLARED} | {"construct": a.path}
 
 
-def made_value(a: Account, restore: bool = False) -> dict[str, str]:
-    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``.  ``restore``: the
-    account was changed behind Terraform's back, so its add replaces what is there."""
+def made_value(a: Account, restore: bool = False, undecided: bool = False) -> dict[str, str]:
+    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``.  ``restore``: the add
+    replaces what is there (changed behind Terraform's back, or settings changed since the add).
+    ``undecided``: the synth could not tell (lookups off, state unreadable): the add step decides from A."""
     value = {f.step_key: _as_read(f, a[f.name]) for f in ADDED}
     if restore:
         value[REPLACE.step_key] = contract.flag_word(True)
+    elif undecided and value[REPLACE.step_key] != contract.flag_word(True):
+        value[REPLACE.step_key] = UNDECIDED
     return value
 
 
@@ -73,7 +81,29 @@ def _flag_word(condition: str) -> str:
     return f'${{{condition} ? "{contract.flag_word(True)}" : "{contract.flag_word(False)}"}}'
 
 
-def add_steps(interpreter: list[str]) -> list[dict[str, Any]]:
+def replaced_by(accounts: str) -> list[str]:
+    """M's ``replace_triggered_by``: a change of one of A's settings (``input``: known at plan, unlike
+    ``output``, which is unknown during an update and would trigger on every change of A)."""
+    return [f"{accounts}[each.key].input.{f.input_key}" for f in SETTINGS]
+
+
+def replace_flag(accounts: str) -> str:
+    """The add step's ``replace_existing``: as M's map says (the prop, a restore, or settings changed since a
+    confirmed add: decided at synth from the state).  Where the synth could not read the state, M's map says
+    ``auto`` and the step decides: A's settings changed since A was created (its ``triggers_replace`` is
+    ignored there, so it keeps that creation's values).  The bridge then deletes what the history shows and
+    adds the declaration in one run on the cluster."""
+    made = jsonencode_list(f"{accounts}[each.key].input.{f.input_key}" for f in REPLACING)
+    moved = f"jsonencode({accounts}[each.key].triggers_replace) != {made}"
+    key = f"each.value.{REPLACE.step_key}"
+    return _flag_word(f'{key} == "{contract.flag_word(True)}" || {key} == "{UNDECIDED}" && {moved}')
+
+
+def jsonencode_list(items: Any) -> str:
+    return f"jsonencode([{', '.join(items)}])"
+
+
+def add_steps(interpreter: list[str], accounts: str) -> list[dict[str, Any]]:
     """``add-user`` (with the password) records its result; ``replay`` (without) prints it and fails for it.
 
     Terraform hides all output of a step whose configuration holds an
@@ -82,6 +112,7 @@ def add_steps(interpreter: list[str]) -> list[dict[str, Any]]:
     """
     status = contract.status_file("${self.id}")
     env = {name: f"${{each.value.{key}}}" for name, key in ADD_ENV.items()}
+    env[REPLACE.env] = replace_flag(accounts)
     env[contract.PASSWORD] = f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'
     env[contract.STATUS_FILE] = status
     add = {"interpreter": interpreter, "command": "add-user", "environment": env, "on_failure": "continue"}
