@@ -16,10 +16,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from . import commands, contract
+from . import commands, contract, handoff
 from .lock import ClusterLock, LockRefused, step_back
 from .options import Invocation, UsageError, build_parser, parse_request
-from .report import Reporter, replay, write_status
+from .report import Reporter, replay
 
 
 class Interrupted(BaseException):
@@ -40,9 +40,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     status_file = args.status_file or environ.get(contract.STATUS_FILE)
     if args.command == "replay":
         return replay(status_file, stream)
+    early = handoff.before(args, environ, status_file, stream) if args.command == "add-user" else None
+    if early is not None:  # the construct's add step that has nothing to do
+        return early
     code, last = run(args.command, lambda: parse_request(args, environ, stdin or sys.stdin), stream)
-    if status_file:
-        write_status(Path(status_file), code, last)
+    handoff.after(environ, status_file, code, last)
     return code
 
 
@@ -60,7 +62,8 @@ def run(command: str, parse: Callable[[], Invocation], stream: TextIO) -> tuple[
         report.say(f"kept {request.spec.label} on {request.cluster} (keep_on_destroy): nothing deleted")
         return contract.EXIT_OK, report.last
     try:
-        lock = ClusterLock(request.settings.zone, request.cluster, Path(request.lock_dir) if request.lock_dir else None)
+        lock = ClusterLock(request.settings.zone, request.cluster, Path(request.lock_dir) if request.lock_dir else None,
+                           holder=f"{command} {request.spec.label} (pid {os.getpid()})", on_wait=report.lock_held)  # fmt: skip
     except LockRefused as err:  # others could hold or replace the lock: configuration, nothing sent
         report.say(f"error: {err}")
         return contract.EXIT_USAGE, report.last
@@ -79,9 +82,13 @@ def run(command: str, parse: Callable[[], Invocation], stream: TextIO) -> tuple[
 
     ctx = context(request, report)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    report.start_heartbeat()
     try:
-        with lock:
-            outcome = perform(request, ctx, lock)
+        try:
+            with lock:
+                outcome = perform(request, ctx, lock)
+        finally:
+            report.stop()  # no "still ..." line after this: the last line is the result
         report.say(outcome_line(outcome, request.spec.label, request.cluster, report.elapsed()))
         return contract.EXIT_OK, report.last
     except Failure as err:

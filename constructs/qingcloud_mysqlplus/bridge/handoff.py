@@ -1,0 +1,81 @@
+"""The construct's two add steps and ``replay``: which one does the add, told through the status file.
+
+Terraform hides every line of a step whose configuration holds an ephemeral
+value.  So the first add step holds none: it names the password's variable
+(``TF_VAR_<name>``), which local-exec's environment inherits from
+Terraform's, and its progress shows as it happens.  When that variable is not
+there (the value came from ``-var`` or a tfvars file), the first step writes
+``deferred`` to the status file and exits 0; the second, hidden step, which
+holds the ephemeral value, adds only then, and ``replay`` prints its result.
+When the first step did the add, it writes ``shown``: the second step and
+``replay`` have nothing to do.  A status holds an exit code and a line, never
+a password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from . import contract
+from .fields import field
+from .report import write_status
+
+DEFERRED, SHOWN = "deferred", "shown"
+USER, CLUSTER = field("user").env, field("cluster_id").env
+
+
+def on(environ: Mapping[str, str], name: str) -> bool:
+    return environ.get(name, "").strip().lower() in contract.TRUE_WORDS
+
+
+def step_of(path: Path) -> str:
+    """What the first step left in the status file: DEFERRED, SHOWN, or "" (a result, or nothing)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(record.get("step") or "") if isinstance(record, dict) else ""
+
+
+def missing_password(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """Why the first step cannot read the password (so it defers), or None when it can."""
+    name = getattr(args, "password_env", None) or environ.get(contract.PASSWORD_ENV) or ""
+    if not name:
+        return "its password is a value this step cannot read"
+    if name not in environ:
+        return f"${name} is not in Terraform's environment (the value came from -var or a tfvars file?)"
+    return None
+
+
+def before(args: argparse.Namespace, environ: Mapping[str, str], status_file: str | None,
+           stream: TextIO) -> int | None:  # fmt: skip
+    """None: go on with the add; else this step's exit code (it has nothing to do)."""
+    if on(environ, contract.IF_DEFERRED):  # the hidden step
+        return None if status_file and step_of(Path(status_file)) == DEFERRED else contract.EXIT_OK
+    why = missing_password(args, environ) if on(environ, contract.DEFER) else None
+    if why is None:
+        return None
+    who = f"{getattr(args, 'user', None) or environ.get(USER, '?')} on {getattr(args, 'cluster', None) or environ.get(CLUSTER, '?')}"
+    line = (f"{contract.PROG}: add-user {who}: {why}: the next step adds it with the value, and Terraform "
+            "hides that step's lines; its result follows")  # fmt: skip
+    print(line, file=stream, flush=True)
+    if status_file:
+        write_status(Path(status_file), contract.EXIT_OK, line, step=DEFERRED)
+    return contract.EXIT_OK
+
+
+def after(environ: Mapping[str, str], status_file: str | None, code: int, last: str) -> None:
+    """Record the result: for ``replay``, or (the first step, done) that there is nothing left to show."""
+    if not status_file:
+        return
+    path = Path(status_file)
+    if contract.DEFER not in environ:  # not the construct's first add step (which sets it, 1 or 0)
+        write_status(path, code, last)
+    elif code == contract.EXIT_OK:  # the first step did the add and showed it
+        write_status(path, code, last, step=SHOWN)
+    else:  # it failed and Terraform stops here: nothing reads a status
+        path.unlink(missing_ok=True)
