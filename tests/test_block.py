@@ -65,7 +65,7 @@ def test_made_block_adds_then_replays_and_is_replaced_with_its_token_or_the_acco
     assert made["triggers_replace"] == ["${each.value.token}", f"${{terraform_data.{ACCOUNTS_ID}[each.key].id}}"]
     visible, hidden, replay = steps(made)
     assert [s["command"] for s in (visible, hidden, replay)] == ["add-user", "add-user", "replay"]
-    assert hidden["on_failure"] == "continue" and "on_failure" not in visible and "on_failure" not in replay
+    assert visible["on_failure"] == hidden["on_failure"] == "continue" and "on_failure" not in replay
     assert not any("when" in s for s in (visible, hidden, replay))
     status = contract.status_file("${self.id}")
     assert visible["environment"][contract.STATUS_FILE] == hidden["environment"][contract.STATUS_FILE] == status
@@ -73,7 +73,8 @@ def test_made_block_adds_then_replays_and_is_replaced_with_its_token_or_the_acco
     # only the hidden step, which adds only when the visible one deferred to it, holds the ephemeral value
     assert "local." not in json.dumps(visible) and contract.PASSWORD not in visible["environment"]
     assert hidden["environment"][contract.PASSWORD] == f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'
-    assert hidden["environment"][contract.IF_DEFERRED] == "1" and hidden["environment"][contract.PASSWORD_ENV] == ""
+    assert hidden["environment"][contract.IF_DEFERRED] == "1"
+    assert hidden["environment"][contract.PASSWORD_ENV] == visible["environment"][contract.PASSWORD_ENV]
     assert visible["environment"][contract.DEFER] == f"${{each.value.{DEFER_KEY}}}"
     value = made["for_each"]["cl-ouhutv70/orders_rw"]
     for env, field in ADD_ENV.items():

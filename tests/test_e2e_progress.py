@@ -90,3 +90,17 @@ def test_a_healthy_synth_says_its_line_unmarked(tmp_path: Path, framework: Frame
         said = result.stdout + result.stderr
         assert "qingcloud-mysqlplus: stack e2e: no state yet: 1 account to add" in said, said
         assert "[ERROR]" not in said and "ERROR" not in said, said
+
+
+def test_a_variable_that_differs_from_the_var_file_fails_the_deploy_and_says_so(tmp_path: Path) -> None:
+    with running_sim(job_seconds=0.2) as sim:
+        project = project_in(tmp_path, sim)
+        given = "Canary@Given-With-Var-4711"
+        project.canaries.add(given)
+        var_file = tmp_path / "secret" / "pw.tfvars"
+        var_file.parent.mkdir()
+        var_file.write_text(f'pw_app_rw = "{given}"\n')
+        result = project.cdktf("deploy", f"--var-file={var_file}", ok=False)
+        said = result.stdout + result.stderr
+        assert result.returncode != 0 and "$TF_VAR_pw_app_rw is not the value Terraform was given" in said, said
+        assert scan(project) == []

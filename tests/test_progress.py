@@ -11,6 +11,8 @@ from helpers import ADD, CANARY_PASSWORD, Sim, assert_no_secret, bridge_env, run
 from qingcloud_mysqlplus.bridge import contract
 from qingcloud_mysqlplus.bridge.report import JOB_EVERY, PROGRESS_EVERY, Reporter
 
+OTHER_PASSWORD = "Canary@Given-With-Var-4711"  # the value Terraform was given with -var
+
 
 class Clock:
     def __init__(self) -> None:
@@ -94,7 +96,7 @@ def test_the_visible_step_adds_when_the_variable_is_there_and_the_next_two_say_n
     first = run_bridge(ADD, {**env, contract.PASSWORD_ENV: "TF_VAR_pw", contract.DEFER: "1"})
     assert first.returncode == 0 and "add_user job j-" in first.stderr and "added app_rw@%" in first.stderr
     assert json.loads(status.read_text())["step"] == "shown"
-    hidden = {**env, contract.PASSWORD: CANARY_PASSWORD, contract.IF_DEFERRED: "1"}
+    hidden = {**env, contract.PASSWORD_ENV: "TF_VAR_pw", contract.PASSWORD: CANARY_PASSWORD, contract.IF_DEFERRED: "1"}
     second, replay = run_bridge(ADD, hidden), run_bridge(["replay"], env)
     assert (second.returncode, second.stderr, replay.returncode, replay.stderr) == (0, "", 0, "")
     assert not status.exists() and len(sim.jobs()) == 1
@@ -110,7 +112,7 @@ def test_without_the_variable_the_visible_step_defers_and_the_hidden_one_adds(si
     killed = run_bridge(["replay"], env)  # the hidden step left no result: as if it had been killed
     assert killed.returncode == 1 and "left no result" in killed.stderr
     run_bridge(ADD, {**env, contract.PASSWORD_ENV: "TF_VAR_pw", contract.DEFER: "1"})
-    hidden = {**env, contract.PASSWORD_ENV: "", contract.PASSWORD: CANARY_PASSWORD, contract.IF_DEFERRED: "1"}
+    hidden = {**env, contract.PASSWORD_ENV: "TF_VAR_pw", contract.PASSWORD: CANARY_PASSWORD, contract.IF_DEFERRED: "1"}
     second = run_bridge(ADD, hidden)
     replay = run_bridge(["replay"], env)
     assert second.returncode == 0 and replay.returncode == 0 and "added app_rw@%" in replay.stderr
@@ -121,5 +123,20 @@ def test_without_the_variable_the_visible_step_defers_and_the_hidden_one_adds(si
 def test_a_password_env_account_never_defers_its_missing_variable(sim: Sim, tmp_path: Path) -> None:
     status = tmp_path / "s.json"
     first = run_bridge(ADD, {**steps_env(sim, status), contract.PASSWORD_ENV: "APP_RW_PW", contract.DEFER: "0"})
-    assert first.returncode == 2 and "no password: set APP_RW_PW" in first.stderr
-    assert not status.exists() and sim.jobs() == []
+    assert first.returncode == 2 and "no password: set APP_RW_PW" in first.stderr and sim.jobs() == []
+    replay = run_bridge(["replay"], steps_env(sim, status))  # so Terraform's error block holds this line alone
+    assert replay.returncode == 2 and replay.stderr.strip() == first.stderr.strip()
+
+
+def test_a_variable_that_is_not_the_value_terraform_was_given_fails_the_replay(sim: Sim, tmp_path: Path) -> None:
+    """TF_VAR_pw in the environment, and another value from -var: Terraform's wins, so the add was wrong."""
+    status = tmp_path / "s.json"
+    env = steps_env(sim, status, TF_VAR_pw=CANARY_PASSWORD)
+    first = run_bridge(ADD, {**env, contract.PASSWORD_ENV: "TF_VAR_pw", contract.DEFER: "1"})
+    assert first.returncode == 0
+    hidden = {**env, contract.PASSWORD_ENV: "TF_VAR_pw", contract.PASSWORD: OTHER_PASSWORD, contract.IF_DEFERRED: "1"}
+    second, replay = run_bridge(ADD, hidden), run_bridge(["replay"], env)
+    assert second.returncode == 0 and second.stderr == "" and len(sim.jobs()) == 1
+    assert replay.returncode == 1 and "$TF_VAR_pw is not the value Terraform was given" in replay.stderr
+    assert_no_secret(replay.stderr)
+    assert OTHER_PASSWORD not in replay.stderr + json.dumps(list(tmp_path.iterdir()))

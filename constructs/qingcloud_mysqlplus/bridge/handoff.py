@@ -8,7 +8,10 @@ there (the value came from ``-var`` or a tfvars file), the first step writes
 ``deferred`` to the status file and exits 0; the second, hidden step, which
 holds the ephemeral value, adds only then, and ``replay`` prints its result.
 When the first step did the add, it writes ``shown``: the second step and
-``replay`` have nothing to do.  A status holds an exit code and a line, never
+``replay`` have nothing to do.  When it failed, it records its result like
+any run (it does not fail the step itself): ``replay`` prints the failure
+line, so Terraform's error block holds that one line rather than every
+progress line again.  A status holds an exit code and a line, never
 a password.
 """
 
@@ -55,17 +58,45 @@ def before(args: argparse.Namespace, environ: Mapping[str, str], status_file: st
            stream: TextIO) -> int | None:  # fmt: skip
     """None: go on with the add; else this step's exit code (it has nothing to do)."""
     if on(environ, contract.IF_DEFERRED):  # the hidden step
-        return None if status_file and step_of(Path(status_file)) == DEFERRED else contract.EXIT_OK
+        step = step_of(Path(status_file)) if status_file else ""
+        if step == DEFERRED:
+            return None
+        if step == SHOWN and status_file:
+            _same_value(args, environ, Path(status_file))
+        return contract.EXIT_OK
     why = missing_password(args, environ) if on(environ, contract.DEFER) else None
     if why is None:
         return None
-    who = f"{getattr(args, 'user', None) or environ.get(USER, '?')} on {getattr(args, 'cluster', None) or environ.get(CLUSTER, '?')}"
-    line = (f"{contract.PROG}: add-user {who}: {why}: the next step adds it with the value, and Terraform "
-            "hides that step's lines; its result follows")  # fmt: skip
+    line = (f"{contract.PROG}: add-user {_who(args, environ)}: {why}: the next step adds it with the value, and "
+            "Terraform hides that step's lines; its result follows")  # fmt: skip
     print(line, file=stream, flush=True)
     if status_file:
         write_status(Path(status_file), contract.EXIT_OK, line, step=DEFERRED)
     return contract.EXIT_OK
+
+
+def for_add(environ: Mapping[str, str]) -> Mapping[str, str]:
+    """The environment the add reads: the hidden step reads the value it holds, not the variable."""
+    if not on(environ, contract.IF_DEFERRED):
+        return environ
+    return {k: v for k, v in environ.items() if k != contract.PASSWORD_ENV}
+
+
+def _who(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
+    user = getattr(args, "user", None) or environ.get(USER, "?")
+    return f"{user} on {getattr(args, 'cluster', None) or environ.get(CLUSTER, '?')}"
+
+
+def _same_value(args: argparse.Namespace, environ: Mapping[str, str], path: Path) -> None:
+    """The first step added with ``$TF_VAR_<name>``; Terraform's value wins over it when also given with
+    ``-var`` or a tfvars file.  If the two differ (compared here, never shown), ``replay`` fails and says so."""
+    name, value = environ.get(contract.PASSWORD_ENV, ""), environ.get(contract.PASSWORD, "")
+    if not value or not name or name not in environ or environ[name] == value:  # no value: password_env
+        return
+    line = (f"{contract.PROG}: add-user {_who(args, environ)}: failed: ${name} is not the value Terraform was given "
+            "(-var or a tfvars file wins over the environment), and the account was added with the one in "
+            f"${name}: unset {name} or give it the same value, then deploy again")  # fmt: skip
+    write_status(path, contract.EXIT_FAILED, line)
 
 
 def after(environ: Mapping[str, str], status_file: str | None, code: int, last: str) -> None:
@@ -73,9 +104,7 @@ def after(environ: Mapping[str, str], status_file: str | None, code: int, last: 
     if not status_file:
         return
     path = Path(status_file)
-    if contract.DEFER not in environ:  # not the construct's first add step (which sets it, 1 or 0)
-        write_status(path, code, last)
-    elif code == contract.EXIT_OK:  # the first step did the add and showed it
+    if contract.DEFER in environ and code == contract.EXIT_OK:  # the construct's first step did the add
         write_status(path, code, last, step=SHOWN)
-    else:  # it failed and Terraform stops here: nothing reads a status
-        path.unlink(missing_ok=True)
+    else:  # a failure of the first step too: replay prints it, so Terraform's error holds that one line
+        write_status(path, code, last)

@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     early = handoff.before(args, environ, status_file, stream) if args.command == "add-user" else None
     if early is not None:  # the construct's add step that has nothing to do
         return early
+    environ = handoff.for_add(environ)
     code, last = run(args.command, lambda: parse_request(args, environ, stdin or sys.stdin), stream)
     handoff.after(environ, status_file, code, last)
     return code

@@ -94,21 +94,26 @@ def _flag_word(condition: str) -> str:
 
 def add_steps(interpreter: list[str]) -> list[dict[str, Any]]:
     """``add-user`` without the secret (its lines show as they come), the same with it (hidden, only when
-    the first deferred to it), then ``replay`` (shows the hidden step's result and fails for it).
+    the first deferred to it), then ``replay`` (prints a failure, or the hidden step's result, and fails for it).
 
     The first step reads the password from the variable it names in the
     environment Terraform passes on; when that is not there it records that
-    it deferred and exits 0.  The second holds the ephemeral value, so
-    Terraform hides all its output and it never fails by itself.
+    it deferred and exits 0.  Neither add step fails by itself: ``replay``
+    prints a failure's one line and fails, so Terraform's error block holds
+    that line only (a failing step's block repeats all its output).  The second holds the ephemeral value, so
+    Terraform hides all its output and it never fails by itself; it adds
+    with that value, or (the first did the add) checks that the variable held
+    the value Terraform was given (``-var`` or a tfvars file wins over it).
     """
     status = contract.status_file("${self.id}")
     env = {name: f"${{each.value.{key}}}" for name, key in ADD_ENV.items()}
     env[contract.STATUS_FILE] = status
     visible = env | {contract.DEFER: f"${{each.value.{DEFER_KEY}}}"}
-    hidden = env | {contract.PASSWORD_ENV: "", contract.IF_DEFERRED: contract.flag_word(True),
+    hidden = env | {contract.IF_DEFERRED: contract.flag_word(True),
                     contract.PASSWORD: f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'}  # fmt: skip
     replay = {contract.STATUS_FILE: status}
-    return [{"local-exec": {"interpreter": interpreter, "command": "add-user", "environment": visible}},
+    return [{"local-exec": {"interpreter": interpreter, "command": "add-user", "environment": visible,
+                            "on_failure": "continue"}},
             {"local-exec": {"interpreter": interpreter, "command": "add-user", "environment": hidden,
                             "on_failure": "continue"}},
             {"local-exec": {"interpreter": interpreter, "command": "replay", "environment": replay}}]  # fmt: skip
