@@ -9,7 +9,10 @@ As a cdktf app (copied into each project as its main.py by
 Each stack holds ``accounts`` MysqlPlusAccounts (users ``<prefix><j>``, or
 ``<prefix><i>_<j>`` when there are several stacks), account ``j`` on cluster
 ``clusters[j % len(clusters)]``, each with the ephemeral password variable
-``pw_<user>``.  ``"plain": true`` makes each stack one plain
+``pw_<user>``.  A stack may also set ``"password_version"`` (default 1: a
+rotation is new passwords and this plus one) and ``"rotation": "alternating"``
+(``Rotation.ALTERNATING_USERS``, with one output ``active_<user>`` per account
+naming the account to log in as now).  ``"plain": true`` makes each stack one plain
 ``terraform_data`` instead (the floor: cdktf and Terraform without our
 construct).
 
@@ -55,14 +58,30 @@ def build(spec: dict[str, Any], outdir: str | None = None) -> Any:
         if spec.get("plain"):
             cdktf.DataResource(stack, "plain", input={"floor": "1"})
             continue
-        from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password
-
-        clusters = spec["clusters"]
         for j in range(int(item["accounts"])):
-            user = user_name(item.get("prefix", "u"), i, j, len(stacks))
-            MysqlPlusAccount(stack, f"acct-{user}", cluster_id=clusters[j % len(clusters)], zone=spec["zone"],
-                             user=user, password=ephemeral_password(stack, f"pw_{user}"))  # fmt: skip
+            account(stack, spec, item, user_name(item.get("prefix", "u"), i, j, len(stacks)), j)
     return app
+
+
+def account(stack: Any, spec: dict[str, Any], item: dict[str, Any], user: str, index: int) -> None:
+    """One account of a stack (``index``: which cluster), with its output when users alternate."""
+    import cdktf
+
+    from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password
+
+    clusters = spec["clusters"]
+    props: dict[str, Any] = {}
+    if item.get("password_version", 1) != 1:
+        props["password_version"] = int(item["password_version"])
+    if item.get("rotation") == "alternating":
+        from qingcloud_mysqlplus import Rotation  # issue 22: not on every branch yet
+
+        props["rotation"] = Rotation.ALTERNATING_USERS
+    made = MysqlPlusAccount(stack, f"acct-{user}", cluster_id=clusters[index % len(clusters)], zone=spec["zone"],
+                            user=user, password=ephemeral_password(stack, f"pw_{user}"), **props)  # fmt: skip
+    if item.get("rotation") == "alternating":
+        output = cdktf.TerraformOutput(stack, f"active_{user}", value=made.active_user)
+        output.override_logical_id(f"active_{user}")
 
 
 def probe(cases_file: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -39,6 +40,7 @@ class Pair(Generic[T]):
 
 @dataclass
 class BridgeResult:
+    start_s: Pair[float] = field(default_factory=Pair)  # ``--version`` / importing the SDK: the start alone
     overhead_s: Pair[float] = field(default_factory=Pair)
     maxrss_kb: Pair[int] = field(default_factory=Pair)
     requests_single_add: Pair[dict[str, int]] = field(default_factory=Pair)
@@ -93,6 +95,25 @@ def overhead(result: BridgeResult, runs: int, work: Path) -> None:
                     result.requests_single_add.of(who).append(window.close().requests or {})
 
 
+SDK_START = "import qingcloud.iaas.connection, qingcloud.misc.utils"
+
+
+def started_once(argv: list[str], env: dict[str, str], label: str) -> Proc:
+    return checked(label, run(argv, env=env, timeout=120))
+
+
+def starts(result: BridgeResult, runs: int, work: Path) -> None:
+    """The start alone: the bridge's ``--version`` (interpreter and package), the SDK script's imports."""
+    say(f"bridge vs SDK script: the start alone, {runs} runs each, interleaved")
+    env = base_env() | {"HOME": str(work)}
+    for _ in range(runs):
+        for who, label, argv in (("ours", "bridge start (--version)", [str(BIN / "qingcloud-mysqlplus"), "--version"]),
+                                 ("sdk", "SDK script start (imports)", [sys.executable, "-c", SDK_START])):  # fmt: skip
+            proc = attempt(result.missing, label, partial(started_once, argv, env, label))
+            if proc is not None:
+                result.start_s.of(who).append(proc.seconds)
+
+
 def lag_case(missing: list[str], work: Path, seconds: float, jitter: float, runs: int) -> tuple[str, Pair[float]]:
     """Job end -> process exit on a fresh simulator (so the first run has no job history); the case's label too."""
     case = f"{seconds:g}" + (f" +/- {jitter:g}" if jitter else "")
@@ -120,6 +141,7 @@ def lag_case(missing: list[str], work: Path, seconds: float, jitter: float, runs
 
 def part_bridge(cfg: Config, work: Path) -> BridgeResult:
     result = BridgeResult()
+    starts(result, cfg.runs, work)
     overhead(result, cfg.runs, work)
     for seconds, jitter, runs in cfg.lag_cases:
         case, lags = lag_case(result.missing, work, seconds, jitter, runs)

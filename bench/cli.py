@@ -1,10 +1,13 @@
 """``python -m bench``: parse the options, run the chosen parts, print the report (and the plot, the JSON).
 
     python -m bench [--quick] [--accounts 20] [--job-seconds 6] [--clusters 4] [--per-cluster 10]
-                    [--runs 7] [--only bridge,synth,deploy,clusters] [--plot FILE] [--json FILE]
+                    [--rotation-accounts 10] [--runs 7] [--only bridge,synth,deploy,clusters,rotation]
+                    [--plot FILE] [--json FILE]
 
-Exit 0 when the report is printed (a part that fails is listed under "Not
-measured" and the others carry on), 2 for bad options, 130 when interrupted.
+A part that fails is listed under "Not measured" and the others carry on; the
+report is printed either way.  Exit 0 when every figure asked for was measured
+and no canary leaked, 1 when a figure could not be measured or a canary was
+found in an output or a file, 2 for bad options, 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -29,12 +32,15 @@ from .memory import part_memory
 from .processes import byte_compile
 from .report import report
 from .results import Results
+from .rotation import part_rotation
 from .steps import say
 from .synth import part_synth
 
 STEPS: dict[str, Callable[[Config, Path], Any]] = {
     "bridge": part_bridge, "synth": part_synth, "deploy": part_deploy, "clusters": part_clusters,
+    "rotation": part_rotation,
 }  # fmt: skip
+OK, FAILED, INTERRUPTED = 0, 1, 130  # bad options exit 2 (argparse)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,6 +53,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--job-seconds", type=float, help="simulated job time of the deploys (default 6; quick 1)")
     p.add_argument("--clusters", type=int, help="clusters of the part 'clusters' (default 4; quick 2)")
     p.add_argument("--per-cluster", type=int, help="accounts on each of those clusters (default 10; quick 2)")
+    p.add_argument("--rotation-accounts", type=int, help="accounts rotated in one deploy, per mode (default 10; "
+                   "quick 3)")  # fmt: skip
     p.add_argument("--runs", type=int, help="bridge runs with a 0 s job (default $BENCH_RUNS or 7; quick 2)")
     p.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {', '.join(PARTS)}")
     p.add_argument("--plot", type=Path, help="where to save the plot (default bench/deploy_time.png; "
@@ -110,13 +118,18 @@ def measure(cfg: Config) -> Results:
     return results
 
 
+def outcome(results: Results) -> int:
+    """FAILED when a figure asked for could not be measured or a canary leaked, else OK."""
+    return FAILED if results.all_missing() or results.secret_hits else OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     cfg = parse(argv)
     try:
         results = measure(cfg)
     except KeyboardInterrupt:
         say("interrupted")
-        return 130
+        return INTERRUPTED
     print(f"bench: {'quick' if cfg.quick else 'full'} run, {secs(results.total_s)} in all; "
           f"the simulator is served from this process (in-memory accounts); "
           f"the library was byte-compiled first, as pip install does")  # fmt: skip
@@ -126,4 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if cfg.json:
         cfg.json.write_text(results.to_json())
         print(f"json: {cfg.json}")
-    return 0
+    code = outcome(results)
+    if code != OK:
+        say(
+            f"exit {code}: {len(results.all_missing())} figure(s) not measured, {len(results.secret_hits)} canary hit(s)"
+        )
+    return code

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .names import BENCH
 
-PARTS = ("bridge", "synth", "deploy", "clusters")  # in the order they run
+PARTS = ("bridge", "synth", "deploy", "clusters", "rotation")  # in the order they run
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Config:
     job_seconds: float  # the simulator's job time in the deploy parts
     clusters: int  # part clusters: this many clusters ...
     per_cluster: int  # ... with this many accounts each
+    rotation_accounts: int  # part rotation: accounts rotated in one deploy, in each mode
     runs: int  # bridge runs with a 0 s job
     lag_cases: list[tuple[float, float, int]]  # exit lag: (job seconds, jitter, runs)
     synth_sizes: tuple[int, ...]
@@ -48,6 +49,7 @@ def config_of(args: argparse.Namespace) -> Config:
         job_seconds=args.job_seconds if args.job_seconds is not None else (1.0 if quick else 6.0),
         clusters=args.clusters or (2 if quick else 4),
         per_cluster=args.per_cluster or (2 if quick else 10),
+        rotation_accounts=args.rotation_accounts or (3 if quick else 10),
         runs=runs,
         lag_cases=lag_cases,
         synth_sizes=(1, 10, 50) if quick else (1, 100, 1000),

@@ -10,6 +10,7 @@ from .deploy import DeployResult, Run
 from .figures import med, mib, msecs, num, ratio, secs, table
 from .memory import MemoryResult
 from .results import Results
+from .rotation import ModeResult, RotationResult
 from .synth import Peak, SynthResult
 
 Row = list[str]
@@ -41,10 +42,22 @@ def verb_rows(verb: str, ours: Run | None, sdk: Run | None, floor: float | None,
     ]  # fmt: skip
 
 
+def per_account_rows(d: DeployResult) -> list[Row]:
+    """Time per account (whole wall / N) beside the job time, for deploy and destroy."""
+    rows = []
+    for verb, ours, sdk in (("deploy", d.ours_deploy, d.sdk_add), ("destroy", d.ours_destroy, d.sdk_del)):
+        o, p = _wall(ours), _wall(sdk)
+        o, p = (o / d.accounts if o is not None else None), (p / d.accounts if p is not None else None)
+        rows.append([f"cdktf {verb}: per account (whole wall / {d.accounts})", secs(o), secs(d.job_seconds),
+                     ratio(o, d.job_seconds), secs(p), ratio(o, p)])  # fmt: skip
+    return rows
+
+
 def one_cluster_rows(d: DeployResult) -> list[Row]:
     floor, floor_destroy = (d.floor.deploy_s, d.floor.destroy_s) if d.floor else (None, None)
     rows = verb_rows("deploy", d.ours_deploy, d.sdk_add, floor, d.limit_s)
     rows += verb_rows("destroy", d.ours_destroy, d.sdk_del, floor_destroy, d.limit_s)
+    rows += per_account_rows(d)
     rows.append(["floor: cdktf deploy, one plain terraform_data", secs(floor), "-", "-", "-", "-"])
     rows.append(["floor: cdktf destroy, one plain terraform_data", secs(floor_destroy), "-", "-", "-", "-"])
     for k in sorted(set(d.curve.ours) | set(d.curve.sdk)):
@@ -79,6 +92,36 @@ def table_deploy(d: DeployResult | None, c: ClustersResult | None) -> str:
     return table(title, ["", "ours", "limit", "ours/limit", "SDK loop", "ours/SDK"], rows)
 
 
+def mode_rows(label: str, m: ModeResult, job_seconds: float, accounts: int) -> list[Row]:
+    """A mode's gaps against its limit (single-user: one add job; alternating users: 0), and its deploy."""
+    limit = 0.0 if label == "alternating users" else job_seconds
+    span = m.seen.span if m.seen else None
+    jobs_s, busy = (span.job_time_s, span.busy_span_s) if span else (None, None)
+    return [
+        [f"{label}: largest gap per account", secs(m.max_gap_s), secs(limit), ratio(m.max_gap_s, limit)],
+        ["  mean gap per account", secs(m.mean_gap_s), secs(limit), ratio(m.mean_gap_s, limit)],
+        ["  accounts whose gap held other jobs (not one turn)", f"{m.not_own_turn} of {accounts}", "0", "-"],
+        [f"  rotation deploy: whole wall ({m.seen.jobs if m.seen else 0} jobs)", secs(m.deploy_s), secs(jobs_s),
+         ratio(m.deploy_s, jobs_s)],
+        ["  cluster busy span of the rotation", secs(busy), secs(jobs_s), ratio(busy, jobs_s)],
+    ]  # fmt: skip
+
+
+ROTATION_NOTES = [
+    "gap: the time no account of the name the application logs in as existed, from the simulator's job",
+    "records (the end of its del_user job to the end of its add_user job); alternating users: the name is",
+    "active_user (the output before the deploy, then after it), so the gap is 0 while the rotation leaves",
+    "the previously active account alone. Limit of the deploy: its jobs' own time",
+]
+
+
+def table_rotation(r: RotationResult) -> str:
+    rows = [row for label, m in r.modes.items() for row in mode_rows(label, m, r.job_seconds, r.accounts)]
+    title = (f"6. Rotation: {r.accounts} accounts, new passwords and password_version + 1, {r.job_seconds:g} s "
+             f"+/- {r.jitter_s:g} s jobs")  # fmt: skip
+    return table(title, ["", "ours", "limit", "ours/limit"], rows, ROTATION_NOTES)
+
+
 def table_synth(s: SynthResult) -> str:
     rows = [[f"{name} ({case.accounts} accounts)", secs(case.construct_s), secs(case.synth_s), secs(case.total_s),
              msecs(case.total_s / case.accounts) if case.accounts else "-"] for name, case in s.cases.items()]  # fmt: skip
@@ -103,8 +146,11 @@ BRIDGE_NOTES = [
 
 
 def table_bridge(b: BridgeResult) -> str:
+    s, sp = med(b.start_s.ours), med(b.start_s.sdk)
     o, p = med(b.overhead_s.ours), med(b.overhead_s.sdk)
-    rows = [[f"add-user, 0 s job: whole process (median of {len(b.overhead_s.ours)})", msecs(o), "0 ms", "-",
+    rows = [[f"start alone: --version / the SDK's imports (median of {len(b.start_s.ours)})", msecs(s), "0 ms", "-",
+             msecs(sp), ratio(s, sp)],
+            [f"add-user, 0 s job: whole process (median of {len(b.overhead_s.ours)})", msecs(o), "0 ms", "-",
              msecs(p), ratio(o, p)]]  # fmt: skip
     for seconds, lags in b.exit_lag_s.items():
         o, p = med(lags.ours), med(lags.sdk)
@@ -169,10 +215,11 @@ def table_memory(m: MemoryResult) -> str | None:
 
 def section_missing(r: Results) -> str:
     missing = r.all_missing()
+    listed = "\n".join(f"- {m}" for m in missing) if missing else "- nothing: every figure asked for was measured"
     skipped = [p for p in PARTS if p not in r.config.parts]
-    if skipped:
-        missing.append(f"part(s) {', '.join(skipped)}: not run (--only)")
-    listed = "\n".join(f"- {m}" for m in missing) if missing else "- nothing: every figure above was measured"
+    not_run = ([f"part(s) {', '.join(skipped)}: not run (--only)"] if skipped else []) + (
+        r.rotation.skipped if r.rotation else [])  # fmt: skip
+    listed += "".join(f"\n- not run (not a failure): {m}" for m in not_run)
     return "\n== Not measured\n" + listed
 
 
@@ -186,4 +233,5 @@ def report(r: Results) -> str:
     parts += [table_synth(r.synth)] if r.synth else []
     parts += [table_bridge(r.bridge)] if r.bridge else []
     parts += [t for t in (table_calls(r.calls) if r.calls else None, table_memory(r.memory) if r.memory else None) if t]
+    parts += [table_rotation(r.rotation)] if r.rotation else []
     return "\n".join([*parts, section_missing(r), line_secrets(r.secret_hits)])

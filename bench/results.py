@@ -11,6 +11,7 @@ from .clusters import ClustersResult
 from .config import Config
 from .deploy import DeployResult
 from .memory import MemoryResult
+from .rotation import RotationResult
 from .synth import SynthResult
 
 
@@ -21,6 +22,7 @@ class Results:
     synth: SynthResult | None = None
     deploy: DeployResult | None = None
     clusters: ClustersResult | None = None
+    rotation: RotationResult | None = None
     calls: CallsResult | None = None
     memory: MemoryResult | None = None
     missing: list[str] = field(default_factory=list)  # parts that stopped, the plot
@@ -29,7 +31,7 @@ class Results:
     plot: str | None = None
 
     def all_missing(self) -> list[str]:
-        parts = (self.bridge, self.synth, self.deploy, self.clusters)
+        parts = (self.bridge, self.synth, self.deploy, self.clusters, self.rotation)
         return [note for part in parts if part is not None for note in part.missing] + self.missing
 
     def to_json(self) -> str:

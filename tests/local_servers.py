@@ -188,3 +188,20 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     return context
+
+
+def keep_alive_with(body: bytes, content_type: str = "application/json", first: bytes | None = None) -> Handler:
+    """Answers every request with ``body`` (``first`` to the first request, if given), keeping the connection."""
+
+    def handle(conn: socket.socket, server: Server) -> None:
+        rfile = conn.makefile("rb")
+        while (seen := read_request(rfile)) is not None:
+            server.seen.append(seen)
+            data = first if first is not None and len(server.seen) == 1 else body
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (
+                content_type.encode(),
+                len(data),
+            )
+            conn.sendall(head + data)
+
+    return handle

@@ -50,7 +50,7 @@ pytestmark = pytest.mark.usefixtures("no_lookups")  # synth here tests the props
             "ssl": ANY,
             "password_version": ANY,
             "timeout_seconds": ANY,
-            "password_env": ANY,
+            "password_env": st.one_of(ANY, st.just(LITERAL_PASSWORD)),  # a password in the wrong place
             "endpoint": ANY,
             "keep_on_destroy": ANY,
             "replace_existing": ANY,

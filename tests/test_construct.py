@@ -65,6 +65,9 @@ def test_literal_password_is_refused_without_echo() -> None:
         ({"password_version": 0}, "password_version"),
         ({"timeout_seconds": -1}, "timeout_seconds"),
         ({"password_env": "NOT A NAME"}, "password_env"),
+        ({"password_env": "P" * 129}, "password_env: received a string that is not a variable name (not shown"),
+        ({"password_env": CANARY_PASSWORD}, "expected the name of an environment variable"),
+        ({"bridge_command": "python3 -m qingcloud_mysqlplus"}, "bridge_command: received 'python3 -m"),
         ({"endpoint": "http://x$(touch /tmp/p)/iaas/"}, "endpoint: received 'http://x$(touch"),
         ({"timeout_seconds": float("nan")}, "timeout_seconds"),
         ({"keep_on_destroy": "yes"}, "keep_on_destroy: received 'yes'; expected True or False"),
@@ -78,6 +81,7 @@ def test_validation_names_the_construct(props: dict[str, Any], says: str) -> Non
         account(new_stack(), **props)
     assert str(info.value).startswith("test/acc: ")
     assert says in str(info.value) and len(str(info.value).splitlines()) == 1
+    assert CANARY_PASSWORD not in str(info.value)
 
 
 def test_same_account_twice_and_two_superusers_are_synth_errors() -> None:

@@ -88,8 +88,8 @@ def test_an_empty_cluster_and_an_unknown_one(sim: Sim) -> None:
 
 @pytest.mark.parametrize(("argv", "says"), [
     (["accounts"], "no cluster: pass --cluster"),
-    (["accounts", "--cluster", "nonsense"], "cluster_id: received 'nonsense'"),
-    (["accounts", "--cluster", CLUSTER, "--timeout", "-1"], "timeout: received '-1'"),
+    (["accounts", "--cluster", "nonsense"], "cluster_id (--cluster): expected a cluster id"),
+    (["accounts", "--cluster", CLUSTER, "--timeout", "-1"], "--timeout: expected a positive number of seconds"),
     (["accounts", "--cluster", CLUSTER, "--json", "--python"], "not allowed with argument"),
 ])  # fmt: skip
 def test_usage_errors_exit_2_and_send_nothing(sim: Sim, argv: list[str], says: str) -> None:

@@ -5,17 +5,26 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
 
 from helpers import CANARY_PASSWORD, CLUSTER, VENV_BIN, ZONE, Sim, bridge_env
+from qingcloud_mysqlplus.bridge import lock
 from qingcloud_mysqlplus.bridge.lock import QUEUED_NICENESS, ClusterLock, read_holder
 from qingcloud_mysqlplus.qingcloud.errors import DeadlineExceeded
 from qingcloud_mysqlplus.qingcloud.retry import Deadline
 
 
-def test_one_holder_per_cluster_and_the_next_waits(tmp_path: Path) -> None:
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The lock's sleeps from now on, recorded instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(lock, "time", types.SimpleNamespace(sleep=slept.append))
+    return slept
+
+
+def test_one_holder_per_cluster_and_the_next_waits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with ClusterLock(ZONE, CLUSTER, tmp_path) as first, ClusterLock(ZONE, CLUSTER, tmp_path) as second:
         assert first.try_take() and first.held
         assert not second.try_take() and not second.held
@@ -25,9 +34,9 @@ def test_one_holder_per_cluster_and_the_next_waits(tmp_path: Path) -> None:
             second.wait(Deadline(0.2))
         first.close()
         noticed: list[bool] = []
-        started = time.monotonic()
+        slept = no_sleep(monkeypatch)
         second.wait(Deadline(5), on_wait=lambda: noticed.append(True))
-        assert second.held and not noticed and time.monotonic() - started < 0.5
+        assert second.held and not noticed and slept == []  # taken at the first try: no wait, no sleep
 
 
 def niceness(pid: int) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import ssl
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,8 +37,9 @@ from qingcloud_mysqlplus.bridge import contract
 from qingcloud_mysqlplus.bridge.main import main
 from qingcloud_mysqlplus.cdk import lookups
 from qingcloud_mysqlplus.qingcloud.endpoint import ALLOW_HTTP_ENV, Endpoint, plain_http_refused
-from qingcloud_mysqlplus.qingcloud.routes import tls_context
-from test_transport import Serve
+from qingcloud_mysqlplus.qingcloud.errors import Misconfigured
+from test_transport import Serve, client_for, write
+from test_transport_proxies import certificate, tls_server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.usefixtures("no_proxy_environment")
 REMOTE = "http://api.example-private.invalid/iaas/"
@@ -135,7 +135,7 @@ def test_the_opt_in_lets_the_same_request_go(
 def test_an_unclear_opt_in_is_refused_too(proxy: Server, tmp_path: Path) -> None:
     code, text = bridge([*ADD, "--endpoint", REMOTE], environ(tmp_path, **{ALLOW_HTTP_ENV: "maybe"}))
     assert code == contract.EXIT_USAGE and len(text.splitlines()) == 1
-    assert f"{ALLOW_HTTP_ENV}: received 'maybe'; expected 1/0" in text and proxy.accepts == 0
+    assert f"${ALLOW_HTTP_ENV}: expected 1/0, true/false, yes/no or on/off" in text and proxy.accepts == 0
 
 
 def test_the_bridge_process_exits_2_with_one_line(proxy: Server, tmp_path: Path) -> None:
@@ -202,11 +202,18 @@ def test_lookups_refuse_plain_http_from_the_environment_too(proxy: Server) -> No
     "variables",
     [{}, {"CURL_CA_BUNDLE": ""}, {"REQUESTS_CA_BUNDLE": ""}, {"PYTHONHTTPSVERIFY": "0"}, {ALLOW_HTTP_ENV: "1"}],
 )
-def test_no_setting_turns_certificate_checks_off(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]) -> None:
+def test_no_setting_turns_certificate_checks_off(
+    tls_server: Server,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    variables: dict[str, str],
+) -> None:
+    """A self-signed certificate is refused, whatever these variables say, before anything is sent."""
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
-    context = tls_context()
-    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    client = client_for(tls_server.url("https", "localhost"))
+    with pytest.raises(Misconfigured, match=r"certificate of localhost:\d+ could not be verified"):
+        write(client)
+    assert tls_server.seen == [] and client.calls == {"RunClusterCustomService": 1}
 
 
 def test_nothing_in_the_library_disables_verification() -> None:

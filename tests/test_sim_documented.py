@@ -27,6 +27,7 @@ from sim_calls import (
     job,
     transition,
 )
+from sim_clock import STEP, finished_by_steps, stepped_clock
 
 UPDATING_ZH = f"PermissionDenied, 资源 [{CLUSTER}] 正在 [updating] 中，请稍候再试"
 DENIED = f"PermissionDenied, you do not have permission to access resource [{CLUSTER}]"
@@ -156,28 +157,29 @@ def test_del_missing(mode: str, status: str, codes: str) -> None:
         assert sim.accounts()["u1"]["hosts"] == ["10.0.0.6"]
 
 
-def test_job_jitter_spreads_job_times_around_the_job_seconds() -> None:
-    with running_sim(job_seconds=0.3, options=SimOptions(job_jitter=0.2)) as sim:
+def test_job_jitter_spreads_job_times_around_the_job_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    with stepped_clock(monkeypatch) as clock, running_sim(job_seconds=0.3, options=SimOptions(job_jitter=0.2)) as sim:
         for n in range(6):
-            finished(sim, add(sim, f"u{n}"))
+            finished_by_steps(sim, clock, add(sim, f"u{n}"))
         spans = [ended - started for started, ended in sim.stats()["job_spans"][CLUSTER]]
-    assert all(0.1 <= span < 0.55 for span in spans), spans
+    assert all(0.1 <= span < 0.5 + STEP for span in spans), spans  # 0.3 +/- 0.2, ended within a step of the clock
     assert max(spans) - min(spans) > 0.02  # not all alike
     with pytest.raises(ValueError, match=r"job_jitter: received -1\.0; expected 0 or more"):
         SimOptions(job_jitter=-1.0)
 
 
-def test_stats_count_requests_refusals_and_job_spans(sim: Sim) -> None:
-    first = add(sim, "u1")
-    assert add(sim, "u2")["ret_code"] == 1400
-    finished(sim, first)
-    finished(sim, add(sim, "u2"))
-    stats = sim.stats()
+def test_stats_count_requests_refusals_and_job_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+    with stepped_clock(monkeypatch) as clock, running_sim() as sim:
+        first = add(sim, "u1")
+        assert add(sim, "u2")["ret_code"] == 1400
+        finished_by_steps(sim, clock, first)
+        finished_by_steps(sim, clock, add(sim, "u2"))
+        stats = sim.stats()
     polls = stats["requests_per_action"]["DescribeJobs"]
     assert stats["requests_per_action"] == {"RunClusterCustomService": 3, "DescribeJobs": polls}
     assert stats["requests"] == 3 + polls and stats["busy_refusals"] == 1
     (s1, f1), (s2, f2) = stats["job_spans"][CLUSTER]
-    assert 0.2 <= f1 - s1 < 1 and 0.2 <= f2 - s2 < 1 and s2 >= f1
+    assert 0.2 <= f1 - s1 < 0.2 + STEP and 0.2 <= f2 - s2 < 0.2 + STEP and s2 >= f1  # the job seconds, to a step
     assert stats["job_spans"][OTHER_CLUSTER] == []
 
 

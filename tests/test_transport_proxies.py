@@ -1,7 +1,8 @@
-"""The transport through the environment's proxies and over TLS, against real loopback servers.
+"""The client's session through the environment's proxies and over TLS, against real loopback servers.
 
 The CONNECT test is the real thing: TLS to a local https server (a certificate
-made by the openssl CLI) through a CONNECT proxy that pipes the bytes.
+made by the openssl CLI) through a CONNECT proxy that pipes the bytes.  The
+variables are requests' own (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from local_servers import Server, answer, connect_proxy, keep_alive, self_signed, server_context
-from qingcloud_mysqlplus.qingcloud.errors import NotSent, TransportError
-from test_transport import PASSWORD, WRITE, Serve, assert_clean, client_for, free_port, write
+from qingcloud_mysqlplus.qingcloud.errors import Misconfigured, NotSent
+from test_transport import PASSWORD, WRITE, Serve, assert_clean, client_for, free_port, send_once, write
 
 pytestmark = pytest.mark.usefixtures("no_proxy_environment")
 PROXY_PASSWORD = "Canary@Proxy-77"  # percent-encoded in the URL, as it must be
@@ -76,14 +77,14 @@ def test_an_https_endpoint_is_tunnelled_through_https_proxy_with_credentials(
     write(client)
     write(client)
     connect = proxy.seen[0]
-    assert connect.line == f"CONNECT localhost:{tls_server.port} HTTP/1.1"
+    assert connect.line.startswith(f"CONNECT localhost:{tls_server.port} HTTP/1.")  # http.client says 1.0
     assert connect.headers["proxy-authorization"] == basic("proxy user", PROXY_PASSWORD)
     assert [s.line for s in tls_server.seen] == ["POST /iaas/ HTTP/1.1"] * 2  # origin-form inside the tunnel
     assert "proxy-authorization" not in tls_server.seen[0].headers
     assert (proxy.accepts, tls_server.accepts) == (1, 1)
 
 
-@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"])
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_the_ca_bundle_variables_are_honoured(
     tls_server: Server, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
@@ -93,13 +94,13 @@ def test_the_ca_bundle_variables_are_honoured(
 
 
 def test_an_unverified_certificate_fails_at_once_without_sending(
-    tls_server: Server, monkeypatch: pytest.MonkeyPatch
+    tls_server: Server, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # requests does not read it: still unverified
     client = client_for(tls_server.url("https", "localhost"))
-    with pytest.raises(TransportError, match=r"certificate of localhost:\d+ could not be verified") as info:
+    with pytest.raises(Misconfigured, match=r"certificate of localhost:\d+ could not be verified") as info:
         write(client)
-    assert not isinstance(info.value, NotSent) and client.calls == {WRITE: 1}  # not retried
+    assert "REQUESTS_CA_BUNDLE" in str(info.value) and client.calls == {WRITE: 1}  # not retried
     assert tls_server.seen == []
 
 
@@ -107,9 +108,9 @@ def test_a_proxy_refusing_the_credentials_fails_at_once(serve: Serve, monkeypatc
     proxy = serve(answer(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n"))
     monkeypatch.setenv("HTTPS_PROXY", f"http://{PROXY_USER_INFO}@127.0.0.1:{proxy.port}")
     client = client_for("https://api.example.invalid/iaas/")
-    with pytest.raises(TransportError, match="refused the credentials") as info:
+    with pytest.raises(Misconfigured, match="refused the credentials") as info:
         write(client)
-    assert not isinstance(info.value, NotSent) and len(proxy.seen) == 1
+    assert client.calls == {WRITE: 1} and len(proxy.seen) == 1
     assert_clean(info.value)
     assert PROXY_PASSWORD not in str(info.value) and "Canary%40" not in str(info.value)
 
@@ -118,7 +119,7 @@ def test_a_proxy_that_cannot_reach_the_endpoint_did_not_send(serve: Serve, monke
     proxy = serve(answer(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"))
     monkeypatch.setenv("HTTPS_PROXY", f"127.0.0.1:{proxy.port}")  # no scheme: http:// as requests assumed
     with pytest.raises(NotSent, match=r"opened no tunnel to api\.example\.invalid:443 \(HTTP 502\)"):
-        client_for("https://api.example.invalid/iaas/").transport.request("POST", "a=1", 2)
+        send_once(client_for("https://api.example.invalid/iaas/"))
 
 
 @pytest.mark.parametrize(
@@ -126,7 +127,9 @@ def test_a_proxy_that_cannot_reach_the_endpoint_did_not_send(serve: Serve, monke
 )
 def test_an_unusable_proxy_variable_is_named_not_quoted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setenv("HTTPS_PROXY", url)
-    with pytest.raises(TransportError, match=r"^HTTPS_PROXY: ") as info:
-        write(client_for("https://api.example.invalid/iaas/"))
+    client = client_for("https://api.example.invalid/iaas/")
+    with pytest.raises(Misconfigured, match=r"^HTTPS_PROXY: ") as info:
+        write(client)
+    assert client.calls == {WRITE: 1}
     assert_clean(info.value)
     assert "socks5" not in str(info.value) and "1080" not in str(info.value)

@@ -1,29 +1,31 @@
-"""The operator's subcommands, ``accounts`` and ``doctor``: their parsers, and argv to a result to an exit code.
+"""The operator's subcommands, ``accounts`` and ``doctor``: their parsers, and argv to a result.
 
 The work is plain functions (:func:`.inventory.inventory`, :func:`.doctor.doctor`,
 :func:`.probe.probe`) returning results; here they are called and rendered
-(:mod:`.render`).  Importing this module loads only argparse: ``add-user``
-builds the same parser and must start fast.
+(:mod:`.render`); an exception that ends them is mapped to its exit code by
+``main`` (:mod:`.exits`), as for every command.  Importing this module loads
+only argparse: ``add-user`` builds the same parser and must start fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import contract
-from .options import (
+from .exits import Run
+from .inputs import (
     DEFAULT_HTTP_TIMEOUT,
     DEFAULT_TIMEOUT,
     SETTINGS_HELP,
-    UsageError,
+    http_method,
     number,
     option_values,
     require,
+    rule_refusal,
+    settings_refusal,
     text,
 )
 
@@ -35,17 +37,7 @@ NAMES = ("accounts", "doctor")
 READ_FLAGS = ("--zone", "--cluster", "--endpoint", "--config", "--allow-http", "--timeout", "--http-method",
               "--http-timeout")  # fmt: skip
 OPTIONS = tuple(o for o in contract.COMMON if o.flag in READ_FLAGS)
-EPILOG = (
-    """\
-exit codes:
-  0  done ({what})
-  1  {failed}
-  2  bad input or configuration; nothing was sent
-  130 interrupted (SIGINT)
-
-"""
-    + SETTINGS_HELP
-)
+EPILOG = "{codes}\n" + SETTINGS_HELP
 ACCOUNTS = ("list the cluster's accounts as its job history shows them (no password, no job record)",
             "the list is written", "the API failed, or the deadline passed")  # fmt: skip
 DOCTOR = ("check credentials, clock, cluster, job history and proxies before a deploy (no writes, unless --probe)",
@@ -56,7 +48,7 @@ def add_parsers(commands: Any, formatter: type[argparse.HelpFormatter]) -> None:
     """Register ``accounts`` and ``doctor`` on the bridge's subparsers."""
     for name, (summary, what, failed) in (("accounts", ACCOUNTS), ("doctor", DOCTOR)):
         sub = commands.add_parser(name, help=summary, description=summary, formatter_class=formatter,
-                                  epilog=EPILOG.format(what=what, failed=failed))  # fmt: skip
+                                  epilog=EPILOG.format(codes=contract.exit_codes_help(ok=what, failed=failed)))  # fmt: skip
         for opt in OPTIONS:
             kind: dict[str, Any] = {"action": "store_const", "const": True} if opt.boolean else {}
             sub.add_argument(opt.flag, default=None, help=f"{opt.help} [${opt.env}]", **kind)
@@ -108,37 +100,25 @@ def parse_target(args: argparse.Namespace, environ: Mapping[str, str]) -> Target
         settings = resolve(zone=text(values, "zone"), endpoint=text(values, "endpoint"),
                            config_path=text(values, "config"), environ=environ,
                            allow_http=bool(values["allow_http"]))  # fmt: skip
-    except (AccountRuleError, SettingsError) as err:
-        raise UsageError(str(err)) from None
-    method = str(values["http_method"] or "POST").upper()
-    if method not in ("GET", "POST"):
-        raise UsageError(f"http-method: received {method[:10]!r}; expected GET or POST")
+    except AccountRuleError as err:
+        raise rule_refusal(values, err.field, err.expected) from None
+    except SettingsError as err:
+        raise settings_refusal(str(err), values) from None
+    method = http_method(values)
     return Target(cluster, settings, number(values, "timeout", DEFAULT_TIMEOUT),
                   number(values, "http_timeout", DEFAULT_HTTP_TIMEOUT), method, bool(values["allow_http"]))  # fmt: skip
 
 
-def run(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
-    """One operator command: its output on stdout, errors on stderr; the exit code."""
-    command = str(args.command)
+def run(args: argparse.Namespace, environ: Mapping[str, str], stdout: TextIO, said: Run) -> int:
+    """One operator command: its output on stdout, progress on ``said``'s stream; the exit code of a result
+    (an exception is mapped by ``main``)."""
+    target = parse_target(args, environ)
+    said.label = f"{said.command} {target.cluster}"
+    client = target.client(said.stream)
     try:
-        target = parse_target(args, environ)
-    except UsageError as err:
-        print(f"{contract.PROG}: {command}: error: {err}", file=stderr)
-        return contract.EXIT_USAGE
-    from ..qingcloud.errors import QingCloudError
-    from .report import hint
-
-    client = target.client(stderr)
-    try:
-        if command == "accounts":
+        if said.command == "accounts":
             return _accounts(args, target, client, stdout)
-        return _doctor(args, target, client, stdout, stderr)
-    except QingCloudError as err:
-        print(f"{contract.PROG}: {command} {target.cluster}: failed: {err}{hint(err, command)}", file=stderr)
-        return contract.EXIT_FAILED
-    except KeyboardInterrupt:
-        print(f"{contract.PROG}: {command} {target.cluster}: interrupted", file=stderr)
-        return contract.EXIT_INTERRUPTED
+        return _doctor(args, target, client, stdout, said.stream)
     finally:
         client.close()
 
@@ -179,13 +159,9 @@ def _doctor(args: argparse.Namespace, target: Target, client: Client, stdout: Te
     def note(line: str) -> None:
         print(f"{contract.PROG}: doctor --probe: {line}", file=stderr, flush=True)
 
-    signal.signal(signal.SIGTERM, _interrupt)  # the probe removes its account before the process ends
+    # SIGINT and SIGTERM raise KeyboardInterrupt (main): the probe removes its account before the process ends
     result = probe(Context(client, target.cluster, deadline, notice=note))
     print("\n".join(render.probe_lines(result)), file=stdout, flush=True)
     if result.interrupted:
         return contract.EXIT_INTERRUPTED
     return contract.EXIT_OK if not result.error and result.removed else contract.EXIT_FAILED
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)

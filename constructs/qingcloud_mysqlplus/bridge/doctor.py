@@ -8,6 +8,7 @@ writes lives in :mod:`.probe`.  Nothing here prints: the caller renders.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -22,6 +23,7 @@ from .proxies import ASKED_BY, PROXY_ROLE
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 CLOCK_WARN, CLOCK_FAIL = 5.0, 30.0  # seconds off; QingCloud refuses a time stamp more than 60 s off
+ACCESS_KEY_ID = re.compile(r"[A-Z0-9]{8,64}")  # QingCloud's are 20 upper-case letters: no password is one
 FORMS = (("app=", "documented"), ("cluster=", "the SDK's"))
 
 
@@ -84,6 +86,12 @@ def doctor(client: Client, cluster: str, deadline: Deadline, on_check: Callable[
     return report
 
 
+def key_shown(access_key: str) -> str:
+    """The access key id, when it looks like one (upper-case letters and digits); else a password, say, put
+    in its place, which is not shown."""
+    return access_key if ACCESS_KEY_ID.fullmatch(access_key) else "(not shown: it does not look like a key id)"
+
+
 def _describe_cluster(client: Client, cluster: str, deadline: Deadline, report: Report) -> ClusterInfo | None:
     """Credentials (1200), the clock (1300 and the Date header) and the cluster, from one DescribeClusters."""
     try:
@@ -96,12 +104,12 @@ def _describe_cluster(client: Client, cluster: str, deadline: Deadline, report: 
         return None
     code = failure.ret_code if failure else 0
     if code == AUTH_FAILED:
-        report.add("credentials", FAIL, f"the key {client.access_key} is refused: {failure}",
+        report.add("credentials", FAIL, f"the key {key_shown(client.access_key)} is refused: {failure}",
                    "check QINGCLOUD_ACCESS_KEY / QINGCLOUD_SECRET_KEY (or qy_access_key_id / qy_secret_access_key)")  # fmt: skip
     elif code == EXPIRED:
         report.add("credentials", SKIP, "not checked: the request expired first (ret_code 1300)")
     else:
-        report.add("credentials", OK, f"the key {client.access_key} is accepted")
+        report.add("credentials", OK, f"the key {key_shown(client.access_key)} is accepted")
     _clock(client.date_seen, code == EXPIRED, report)
     if failure is not None and code not in (AUTH_FAILED, EXPIRED):
         report.add("cluster", FAIL, f"DescribeClusters: {failure}",

@@ -17,7 +17,6 @@ a password.
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -44,9 +43,9 @@ def step_of(path: Path) -> str:
     return str(record.get("step") or "") if isinstance(record, dict) else ""
 
 
-def missing_password(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+def missing_password(environ: Mapping[str, str]) -> str | None:
     """Why the first step cannot read the password (so it defers), or None when it can."""
-    name = getattr(args, "password_env", None) or environ.get(contract.PASSWORD_ENV) or ""
+    name = environ.get(contract.PASSWORD_ENV) or ""
     if not name:
         return "its password is a value this step cannot read"
     if name not in environ:
@@ -54,24 +53,28 @@ def missing_password(args: argparse.Namespace, environ: Mapping[str, str]) -> st
     return None
 
 
-def before(args: argparse.Namespace, environ: Mapping[str, str], status_file: str | None,
-           stream: TextIO) -> int | None:  # fmt: skip
-    """None: go on with the add; else this step's exit code (it has nothing to do)."""
+def before(environ: Mapping[str, str], status_file: str | None, stream: TextIO) -> int | None:
+    """None: go on with the add; else this step's exit code (it has nothing to do).  Only the construct
+    sets these variables, all in the environment, so no flag is read here."""
     if on(environ, contract.IF_DEFERRED):  # the hidden step
         step = step_of(Path(status_file)) if status_file else ""
         if step == DEFERRED:
             return None
         if step == SHOWN and status_file:
-            _same_value(args, environ, Path(status_file))
+            _same_value(environ, Path(status_file))
         return contract.EXIT_OK
-    why = missing_password(args, environ) if on(environ, contract.DEFER) else None
+    why = missing_password(environ) if on(environ, contract.DEFER) else None
     if why is None:
         return None
-    line = (f"{contract.PROG}: add-user {_who(args, environ)}: {why}: the next step adds it with the value, and "
+    line = (f"{contract.PROG}: add-user {_who(environ)}: {why}: the next step adds it with the value, and "
             "Terraform hides that step's lines; its result follows")  # fmt: skip
     print(line, file=stream, flush=True)
     if status_file:
-        write_status(Path(status_file), contract.EXIT_OK, line, step=DEFERRED)
+        try:
+            write_status(Path(status_file), contract.EXIT_OK, line, step=DEFERRED)
+        except OSError as err:  # the next step then adds nothing, and replay fails: say why now
+            print(f"{contract.PROG}: add-user {_who(environ)}: cannot write the status file ({err.strerror}): "
+                  "the next step will say it left no result", file=stream, flush=True)  # fmt: skip
     return contract.EXIT_OK
 
 
@@ -82,29 +85,27 @@ def for_add(environ: Mapping[str, str]) -> Mapping[str, str]:
     return {k: v for k, v in environ.items() if k != contract.PASSWORD_ENV}
 
 
-def _who(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
-    user = getattr(args, "user", None) or environ.get(USER, "?")
-    return f"{user} on {getattr(args, 'cluster', None) or environ.get(CLUSTER, '?')}"
+def step_after(environ: Mapping[str, str], code: int) -> str:
+    """What the status file says beside the result: SHOWN when the construct's first step did the add
+    (nothing left for the next two).  A failure is a plain result, which ``replay`` prints and fails
+    for, so that Terraform's error block holds that one line rather than every progress line again."""
+    return SHOWN if contract.DEFER in environ and code == contract.EXIT_OK else ""
 
 
-def _same_value(args: argparse.Namespace, environ: Mapping[str, str], path: Path) -> None:
+def _who(environ: Mapping[str, str]) -> str:
+    return f"{environ.get(USER, '?')} on {environ.get(CLUSTER, '?')}"
+
+
+def _same_value(environ: Mapping[str, str], path: Path) -> None:
     """The first step added with ``$TF_VAR_<name>``; Terraform's value wins over it when also given with
     ``-var`` or a tfvars file.  If the two differ (compared here, never shown), ``replay`` fails and says so."""
     name, value = environ.get(contract.PASSWORD_ENV, ""), environ.get(contract.PASSWORD, "")
     if not value or not name or name not in environ or environ[name] == value:  # no value: password_env
         return
-    line = (f"{contract.PROG}: add-user {_who(args, environ)}: failed: ${name} is not the value Terraform was given "
+    line = (f"{contract.PROG}: add-user {_who(environ)}: failed: ${name} is not the value Terraform was given "
             "(-var or a tfvars file wins over the environment), and the account was added with the one in "
             f"${name}: unset {name} or give it the same value, then deploy again")  # fmt: skip
-    write_status(path, contract.EXIT_FAILED, line)
-
-
-def after(environ: Mapping[str, str], status_file: str | None, code: int, last: str) -> None:
-    """Record the result: for ``replay``, or (the first step, done) that there is nothing left to show."""
-    if not status_file:
-        return
-    path = Path(status_file)
-    if contract.DEFER in environ and code == contract.EXIT_OK:  # the construct's first step did the add
-        write_status(path, code, last, step=SHOWN)
-    else:  # a failure of the first step too: replay prints it, so Terraform's error holds that one line
-        write_status(path, code, last)
+    try:
+        write_status(path, contract.EXIT_FAILED, line)
+    except OSError:  # the status the first step left stands (it added); the mismatch goes unsaid
+        pass

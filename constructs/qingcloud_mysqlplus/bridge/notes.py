@@ -18,8 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..qingcloud.errors import DeadlineExceeded
+from ..qingcloud.retry import Deadline, polling
+
 KEPT_TIMES = 20  # job times kept per service
 APP_WAIT, APP_POLL = 3.0, 0.02  # how long a queued bridge waits for the first one's app_id, and how often it looks
+
+
+class NotYet(Exception):
+    """The notes do not hold the app_id yet (the first bridge is still asking for it)."""
 
 
 class ClusterNotes:
@@ -47,12 +54,19 @@ class ClusterNotes:
         value = data.get("app_id")
         return value if isinstance(value, str) and data.get("endpoint") == self.endpoint else ""
 
-    def wait_for_app(self, seconds: float = APP_WAIT, sleep: Callable[[float], None] = time.sleep) -> str:
+    def wait_for_app(self, seconds: float = APP_WAIT, sleep: Callable[[float], None] = time.sleep,
+                     clock: Callable[[], float] = time.monotonic) -> str:  # fmt: skip
         """The app_id, waiting up to ``seconds`` for the bridge ahead to write it ("" if it does not)."""
-        end = time.monotonic() + seconds
-        while not (found := self.app_id()) and time.monotonic() < end:
-            sleep(APP_POLL)
-        return found
+
+        def look() -> str:
+            if found := self.app_id():
+                return found
+            raise NotYet("no app_id in the notes yet")
+
+        try:
+            return polling(APP_POLL, sleep, NotYet).run("waiting for the app_id", look, Deadline(seconds, clock))
+        except DeadlineExceeded:
+            return ""
 
     def times(self, service: str) -> list[float]:
         data = self.read()

@@ -8,8 +8,6 @@ comes only from the environment or standard input, never from argv.
 from __future__ import annotations
 
 import argparse
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TextIO
@@ -26,33 +24,31 @@ from ..rules import (
     check_zone,
 )
 from . import contract
-from .fields import BOOLEANS
+from .commands import add_parsers
+from .fields import BOOLEANS, env_name
+from .inputs import (
+    DEFAULT_HTTP_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    SETTINGS_HELP,
+    UsageError,
+    http_method,
+    number,
+    option_values,
+    refusal,
+    require,
+    rule_refusal,
+    settings_refusal,
+    source_of,
+    text,
+)
+from .parser import Parser
 
-DEFAULT_TIMEOUT, DEFAULT_HTTP_TIMEOUT = 600.0, 20.0
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-SETTINGS_HELP = """\
-credentials: QINGCLOUD_ACCESS_KEY, QINGCLOUD_SECRET_KEY, QINGCLOUD_ZONE,
-QINGCLOUD_ENDPOINT, else ~/.qingcloud/config.yaml (or --config).
-endpoint: https:// (certificates always verified), or plain http:// to this
-machine only (127.0.0.1, ::1, localhost) unless --allow-http.
-Every flag below also reads the variable named in its help.
-"""
+__all__ = ["DEFAULT_TIMEOUT", "Invocation", "UsageError", "build_parser", "parse_request"]
 EPILOG = f"""\
-exit codes:
-  0  done (del-user of an account the cluster's job history shows is not there is done too)
-  1  the API or the job failed, or the deadline passed
-  2  bad input or configuration; nothing was sent
-  130 interrupted (SIGINT/SIGTERM); a submitted job may still finish
-
+{contract.exit_codes_help()}
 password: from ${contract.PASSWORD}, from the variable named by --password-env,
 or from --password-stdin; never from the command line.
 {SETTINGS_HELP}"""
-
-
-class UsageError(Exception):
-    """Bad input or configuration: exit 2, nothing sent.  ``about`` names the account once it is known."""
-
-    about = ""
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ class Invocation:
 
 def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog=contract.PROG, description="Add or delete a QingCloud MySQL Plus account and "
+    parser = Parser(prog=contract.PROG, description="Add or delete a QingCloud MySQL Plus account and "
                                      "wait for the job.", epilog=EPILOG, formatter_class=formatter)  # fmt: skip
     parser.add_argument("--version", action="version", version=f"{contract.PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -99,49 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     replay = commands.add_parser("replay", help="print what an earlier run wrote to its --status-file and exit "
                                  "with its code", description="Terraform hides a provisioner's output when its "
                                  "configuration holds an ephemeral value (the password); the construct runs this "
-                                 "next, without the secret, so the result shows.")  # fmt: skip
+                                 "next, without the secret, so the result shows.", formatter_class=formatter,
+                                 epilog="It exits with the code the earlier run wrote, 1 when there is none.\n"
+                                 + contract.exit_codes_help())  # fmt: skip
     replay.add_argument("--status-file", default=None, help=f"the file [${contract.STATUS_FILE}]")
-    from .commands import add_parsers  # accounts, doctor
-
     add_parsers(commands, formatter)
     return parser
-
-
-def option_values(
-    args: argparse.Namespace, options: Sequence[contract.Option], environ: Mapping[str, str]
-) -> dict[str, object]:
-    """Each option from its flag, else its environment variable."""
-    values: dict[str, object] = {}
-    for opt in options:
-        value = getattr(args, opt.key)
-        raw = environ.get(opt.env) if value is None else None
-        if raw is not None and opt.boolean:
-            word = raw.strip().lower()
-            if word not in contract.TRUE_WORDS | contract.FALSE_WORDS:
-                raise UsageError(f"{opt.env}: received {raw[:20]!r}; expected 1/0, true/false or yes/no")
-            value = word in contract.TRUE_WORDS
-        elif raw is not None:
-            value = raw
-        values[opt.key] = value
-    return values
-
-
-def number(values: Mapping[str, object], key: str, default: float) -> float:
-    raw = values.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        seconds = float(str(raw))
-    except ValueError:
-        seconds = -1.0
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise UsageError(f"{key.replace('_', '-')}: received {str(raw)[:20]!r}; expected a positive number of seconds")
-    return seconds
-
-
-def text(values: Mapping[str, object], key: str) -> str | None:
-    value = values.get(key)
-    return None if value in (None, "") else str(value)
 
 
 def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mapping[str, str], stdin: TextIO) -> str:
@@ -149,12 +108,15 @@ def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mappi
         password, source = stdin.readline().rstrip("\r\n"), "standard input"
     else:
         name = text(values, "password_env") or contract.PASSWORD
-        if not ENV_NAME.fullmatch(name):
-            raise UsageError(f"password-env: received {name[:20]!r}; expected an environment variable name")
+        where = source_of(values, "password_env")
+        try:
+            env_name(name, "password-env")  # the construct's rule, one for both
+        except AccountRuleError as err:
+            raise UsageError(refusal(where, f"{err.expected}, not the password itself")) from None
         if name not in environ:
-            raise UsageError(
-                f"no password: set {name} or use --password-stdin (it is never read from the command line)"
-            )
+            shown = f"the variable named by {where}" if _could_be_password(name) else name
+            raise UsageError(f"no password: set {shown} or use --password-stdin (it is never read from the "
+                             "command line)")  # fmt: skip
         password, source = environ[name], f"${name}"
     try:
         return check_password(password)
@@ -162,11 +124,13 @@ def read_password(values: Mapping[str, object], from_stdin: bool, environ: Mappi
         raise UsageError(f"{err} (from {source})") from None
 
 
-def require(values: Mapping[str, object], key: str) -> None:
-    """Refuse a missing value, saying where it comes from."""
-    if not values.get(key):
-        option = next(o for o in contract.OPTIONS if o.key == key)
-        raise UsageError(f"no {key}: pass {option.flag} or set {option.env}")
+def _could_be_password(name: str) -> bool:
+    """A variable's name that QingCloud would take as a password (``Orders_Pw2026``) is not echoed."""
+    try:
+        check_password(name)
+    except AccountRuleError:
+        return False
+    return True
 
 
 def account(command: str, values: Mapping[str, object]) -> tuple[str, AccountSpec]:
@@ -177,13 +141,13 @@ def account(command: str, values: Mapping[str, object]) -> tuple[str, AccountSpe
         cluster = check_cluster_id(values["cluster"])
         if values.get("zone"):
             check_zone(values["zone"])
-        host = text(values, "host") or "%"
+        host = text(values, "host") or contract.DEFAULTS["host"]
         if command == "del-user":
             return cluster, check_del(values["user"], host)
-        return cluster, check_account(values["user"], host, text(values, "database") or "*",
-                                      text(values, "priv") or "StandardAccount", bool(values["ssl"]))  # fmt: skip
+        return cluster, check_account(values["user"], host, text(values, "database") or contract.DEFAULTS["database"],
+                                      text(values, "priv") or contract.DEFAULTS["priv"], bool(values["ssl"]))  # fmt: skip
     except AccountRuleError as err:
-        raise UsageError(str(err)) from None
+        raise rule_refusal(values, err.field, err.expected) from None
 
 
 def parse_request(args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:
@@ -208,15 +172,13 @@ def _invocation(command: str, values: Mapping[str, object], cluster: str, spec: 
                 args: argparse.Namespace, environ: Mapping[str, str], stdin: TextIO) -> Invocation:  # fmt: skip
     """The account's invocation, once its password, HTTP method and settings are read and checked."""
     password = read_password(values, args.password_stdin, environ, stdin) if command == "add-user" else ""
-    method = str(values["http_method"] or "POST").upper()
-    if method not in ("GET", "POST"):
-        raise UsageError(f"http-method: received {method[:10]!r}; expected GET or POST")
+    method = http_method(values)
     try:
         settings = resolve(zone=text(values, "zone"), endpoint=text(values, "endpoint"),
                            config_path=text(values, "config"), environ=environ,
                            allow_http=bool(values["allow_http"]))  # fmt: skip
     except SettingsError as err:
-        raise UsageError(str(err)) from None
+        raise settings_refusal(str(err), values) from None
     return Invocation(command, cluster, spec, settings, password, number(values, "timeout", DEFAULT_TIMEOUT),
                       number(values, "http_timeout", DEFAULT_HTTP_TIMEOUT), method, bool(values["quiet"]),
                       text(values, "lock_dir"))  # fmt: skip

@@ -11,12 +11,11 @@ nodes are listed by DescribeClusterNodes with ``role`` "proxy", and
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 
 from ..qingcloud.clusters import submit
-from ..qingcloud.errors import AnswerLost
-from .accounts import Context, Outcome, pause_before_resending, wait_for
+from ..qingcloud.retry import backing_off, lost_answer
+from .accounts import Context, Outcome, wait_for
 from .fields import field
 
 PROXY_ROLE = "proxy"
@@ -29,22 +28,24 @@ def proxy_nodes(ctx: Context) -> list[str]:
 
 
 def restart_proxies(ctx: Context) -> list[str]:
-    """Restart each proxy node in turn; the ids restarted.  A lost answer is sent again:
-    a second restart of the same node is harmless, unlike a second account change."""
+    """Restart each proxy node in turn; the ids restarted."""
     restarted = []
     for node in proxy_nodes(ctx):
-        params = {"node_id": node}
-        for attempt in itertools.count():
-            try:
-                job_id = submit(ctx.client, ctx.cluster, "restart_node", params, ctx.deadline, role=PROXY_ROLE,
-                                on_wait=ctx.notice)  # fmt: skip
-                break
-            except AnswerLost as err:
-                ctx.notice(f"restart_node {node}: answer lost ({err}); sending again")
-                pause_before_resending(ctx, "restart_node", attempt, err)
-        wait_for(ctx, "restart_node", job_id)
+        wait_for(ctx, "restart_node", _restart(ctx, node))
         restarted.append(node)
     return restarted
+
+
+def _restart(ctx: Context, node: str) -> str:
+    """Submit one node's restart; the job id.  A lost answer is sent again, with back-off, within the
+    deadline: a second restart of the same node is harmless, unlike a second account change."""
+
+    def told(cause: str, _delay: float) -> None:
+        ctx.notice(f"restart_node {node}: answer lost ({cause}); sending again")
+
+    policy = backing_off(ctx.client.backoff, ctx.client.sleep, (lost_answer,), on_retry=told)
+    return policy.run("restart_node", lambda: submit(ctx.client, ctx.cluster, "restart_node", {"node_id": node},
+                                                     ctx.deadline, role=PROXY_ROLE, on_wait=ctx.notice), ctx.deadline)  # fmt: skip
 
 
 def restarted_after(ctx: Context, outcome: Outcome) -> Outcome:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +56,8 @@ class Reporter:
         self._seen: tuple[str, float] = ("", 0.0)
         self._wait: _Wait | None = None
         self._lock_wait: _Wait | None = None  # the wait for the lock, while it lasts
+        import threading  # only an add or delete reports progress: replay and --help do not pay for it
+
         self._mutex = threading.Lock()
         self._stop = threading.Event()
 
@@ -116,6 +117,7 @@ class Reporter:
         """Call :meth:`tick` every ``every`` seconds from a daemon thread until :meth:`stop`."""
         if self.quiet:
             return
+        import threading
 
         def beat() -> None:
             while not self._stop.wait(every):
@@ -188,7 +190,8 @@ def replay(status_file: str | None, stream: TextIO) -> int:
         if step == "deferred":  # the step it deferred to left no result of its own: killed
             raise ValueError(step)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        print(f"{contract.PROG}: the bridge left no result in {path}: it did not start, or was killed "
+        shown = path if path.parent.name == contract.STATUS_DIR else "the --status-file given"  # not a stray value
+        print(f"{contract.PROG}: the bridge left no result in {shown}: it did not start, or was killed "
               "(is the Python that ran 'cdktf synth' still there?)", file=stream)  # fmt: skip
         return contract.EXIT_FAILED
     path.unlink(missing_ok=True)

@@ -40,6 +40,7 @@ from .state import StackWhere
 from .steps import ADD_ENV as ADD_ENV  # the add step's environment (kept for existing imports)
 from .steps import DEL_ENV as DEL_ENV
 from .steps import TRIGGERS, add_steps, declared_input, destroy_step, made_value
+from .variables import variable_of
 
 
 @jsii.implements(fw.IAnyProducer)
@@ -69,11 +70,6 @@ def _scope(scope: Construct) -> _Scope:
     if found is None:
         found = _SCOPES[scope] = _Scope(scope.node.path)
     return found
-
-
-def scope_path(scope: Construct) -> str:
-    """``scope.node.path``, asked of jsii once per scope."""
-    return _scope(scope).path
 
 
 def construct_path(account: Construct, scope: Construct, id: str) -> str:
@@ -201,8 +197,6 @@ def _wanted(a: Account) -> lookups.Wanted:
 def _readable_password(a: Account) -> str | None:
     """The password's value where synth can read it (``password_env``, or an ``ephemeral_password``'s
     ``TF_VAR_<name>``), for an in-memory comparison only; None otherwise."""
-    from .variables import variable_of  # variables imports this module
-
     name = a["password_env"] or None
     if name is None and a["password"] is not None and (variable := variable_of(a["password"])) is not None:
         name = f"TF_VAR_{variable}"

@@ -24,7 +24,6 @@ from weakref import WeakKeyDictionary
 
 from constructs import Construct
 
-from .block import scope_path
 from .framework import TOKEN_MARKER, fw, known_token
 from .names import VARIABLES_ID
 from .props import MysqlPlusAccountError
@@ -156,7 +155,8 @@ def _place(scope: Construct) -> _Place:
     found = _PLACES.get(scope)
     if found is None:
         stack = scope if isinstance(scope, fw.TerraformStack) else fw.TerraformStack.of(scope)
-        path, top = scope_path(scope), scope_path(stack)
+        path = str(scope.node.path)  # asked here, not of block.py's cache: block.py imports this module
+        top = path if scope is stack else str(stack.node.path)
         below = tuple(path[len(top) + 1 :].split("/")) if scope is not stack else ()
         found = _PLACES[scope] = _Place(path, below, stack, _variables(stack))
     return found

@@ -1,11 +1,12 @@
-"""The QingCloud IaaS API client: one kept-alive connection, signed requests, retries inside a deadline.
+"""The QingCloud IaaS API client: one requests session, signed requests, retries inside a deadline.
 
 Retries live here rather than in the transport because most of what
 QingCloud asks to retry arrives as HTTP 200 with a ``ret_code``, and every
-retry must stay inside one overall deadline.  A write whose answer was lost
-is never resent blindly: :class:`AnswerLost` goes to the caller, whose
-evidence (the cluster's jobs) decides.  No exception carries a URL, a body
-or a password.
+retry must stay inside one overall deadline (:class:`.retry.Policy`).  A write
+whose answer was lost is never resent blindly: :class:`AnswerLost` goes to the
+caller, whose evidence (the cluster's jobs) decides.  An answer that is not
+what the action documents is :class:`MalformedAnswer`, naming the action.  No
+exception carries a URL, a body or a password.
 """
 
 from __future__ import annotations
@@ -13,20 +14,19 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from .. import __version__
 from .endpoint import DEFAULT_ENDPOINT, Endpoint
-from .errors import AnswerLost, ApiError, DeadlineExceeded, QingCloudError, TransportError
+from .errors import AnswerLost, ApiError, MalformedAnswer, QingCloudError
 from .jobs import Job, parse_job
-from .retry import Backoff, Deadline, RetryContext, Sleep, should_retry
+from .retry import Backoff, Deadline, RetryHook, Sleep, backing_off
 from .signing import canonical_query, sign
 from .transport import Transport
 
-RetryHook = Callable[[str, float], None]
 PAGE = 100  # the most a Describe* call returns
 
 
@@ -43,6 +43,30 @@ class ClusterInfo:
     def parse(cls, item: Mapping[str, Any]) -> ClusterInfo:
         return cls(str(item.get("cluster_id") or ""), str(item.get("status") or ""),
                    str(item.get("transition_status") or ""), str(item.get("app_id") or ""))  # fmt: skip
+
+
+def number(body: Mapping[str, Any], key: str, action: str) -> int:
+    """An integer field (a string of digits is taken too); anything else is a malformed answer."""
+    value = body.get(key)
+    if isinstance(value, str) and value.strip().lstrip("-").isdecimal() and value.isascii():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    shown = "missing" if value is None else f"a {type(value).__name__}"
+    raise MalformedAnswer(action, f"the answer's {key} is {shown}, not an integer")
+
+
+def records(body: Mapping[str, Any], key: str, id_key: str, action: str) -> list[dict[str, Any]]:
+    """A list of records each with its id (absent or null: none); anything else is a malformed answer."""
+    value = body.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedAnswer(action, f"the answer's {key} is a {type(value).__name__}, not a list")
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get(id_key), str) or not item[id_key]:
+            raise MalformedAnswer(action, f"a record of the answer's {key} has no {id_key}")
+    return value
 
 
 class Client:
@@ -79,26 +103,28 @@ class Client:
         """Close the kept-alive connection (the next call opens another)."""
         self.transport.close()
 
-    def _send_once(self, action: str, params: Mapping[str, Any], timeout: float) -> dict[str, Any]:
+    def _send_once(self, action: str, params: Mapping[str, Any], deadline: Deadline) -> dict[str, Any]:
         signed = sign({"action": action, "zone": self.zone, **params}, access_key=self.access_key,
                       secret_key=self._secret_key, verb=self.verb, path=self.endpoint.path)  # fmt: skip
         self.calls[action] += 1
         where = self.endpoint.where
-        # GET: the canonical query in the URL; POST: a form body encoded as requests encoded it.
+        timeout = min(self.http_timeout, max(deadline.remaining(), 0.5))
+        # GET: the canonical query in the URL; POST: a form body.
         form = canonical_query(signed) if self.verb == "GET" else urlencode(signed)
-        response = self.transport.request(self.verb, form, timeout)  # NotSent / AnswerLost
+        response = self.transport.request(self.verb, form, timeout, deadline.clock)  # NotSent / AnswerLost
         self.date_seen = (response.headers.get("date", ""), time.time())  # for the doctor's clock check
-        if response.status >= 500:
-            raise AnswerLost(f"{where} answered HTTP {response.status}")
-        if response.status != 200:
-            raise ApiError(action, -response.status, f"HTTP {response.status} from {where}")
+        if response.status_code >= 500:
+            raise AnswerLost(f"{where} answered HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise ApiError(action, -response.status_code, f"HTTP {response.status_code} from {where}")
         try:
-            body = json.loads(response.body)
+            body = json.loads(response.content)
         except ValueError:  # also UnicodeDecodeError
-            raise AnswerLost(f"{where} answered something that is not JSON") from None
+            kind = response.headers.get("content-type", "").split(";")[0].strip()[:40] or "no content type"
+            raise MalformedAnswer(action, f"{where} answered something that is not JSON ({kind})") from None
         if not isinstance(body, dict):
-            raise AnswerLost(f"{where} answered JSON that is not an object")
-        ret_code = int(body.get("ret_code", -1))
+            raise MalformedAnswer(action, f"{where} answered JSON that is not an object ({type(body).__name__})")
+        ret_code = number(body, "ret_code", action)
         if ret_code != 0:
             raise ApiError(action, ret_code, str(body.get("message", ""))[:300])
         return body
@@ -107,22 +133,8 @@ class Client:
         self, action: str, params: Mapping[str, Any], deadline: Deadline, *, idempotent: bool = True
     ) -> dict[str, Any]:
         """One action, retried while a checker allows it and the deadline has room."""
-        attempt = 0
-        while True:
-            timeout = min(self.http_timeout, max(deadline.remaining(), 0.5))
-            try:
-                return self._send_once(action, params, timeout)
-            except (TransportError, ApiError) as err:
-                if not should_retry(RetryContext(action, attempt, err, idempotent)):
-                    raise
-                cause = str(err)
-            delay = self.backoff.delay(attempt)
-            if deadline.remaining() <= delay:
-                raise DeadlineExceeded(action, deadline.seconds, cause)
-            if self.on_retry:
-                self.on_retry(cause, delay)
-            self.sleep(delay)
-            attempt += 1
+        policy = backing_off(self.backoff, self.sleep, on_retry=self.on_retry)
+        return policy.run(action, lambda: self._send_once(action, params, deadline), deadline, idempotent=idempotent)
 
     # -- actions ---------------------------------------------------------------
 
@@ -134,13 +146,13 @@ class Client:
             "service_params": json.dumps(dict(params), separators=(",", ":")),
         }, deadline, idempotent=False)  # fmt: skip
         job_id = body.get("job_id")
-        if not isinstance(job_id, str) or not job_id:
-            raise ApiError("RunClusterCustomService", 0, "the answer carried no job_id")
+        if not isinstance(job_id, str) or not job_id:  # sent and accepted, it seems: the evidence decides
+            raise MalformedAnswer("RunClusterCustomService", "the answer carried no job_id")
         return job_id
 
     def describe_jobs(self, job_ids: list[str], deadline: Deadline) -> list[Job]:
         body = self.call("DescribeJobs", {"jobs": job_ids, "verbose": 1}, deadline)
-        return [parse_job(j) for j in body.get("job_set") or [] if isinstance(j, dict)]
+        return [parse_job(j) for j in records(body, "job_set", "job_id", "DescribeJobs")]
 
     def cluster_jobs(
         self, cluster: str, deadline: Deadline, offset: int = 0, limit: int = PAGE
@@ -155,14 +167,14 @@ class Client:
         app = info.app_id if info is not None and info.app_id else None
         body = self.call("DescribeClusterJobs", {"app": app, "cluster": cluster, "offset": offset, "limit": limit,
                                                  "verbose": 0}, deadline)  # fmt: skip
-        jobs = [parse_job(j) for j in body.get("job_set") or [] if isinstance(j, dict)]
-        return jobs, int(body.get("total_count") or 0)
+        jobs = [parse_job(j) for j in records(body, "job_set", "job_id", "DescribeClusterJobs")]
+        return jobs, number(body, "total_count", "DescribeClusterJobs")
 
     def my_jobs(self, deadline: Deadline, offset: int = 0, limit: int = PAGE) -> tuple[list[Job], int]:
         """One page of the caller's jobs on every cluster (DescribeJobs without ids), newest first."""
         body = self.call("DescribeJobs", {"offset": offset, "limit": limit, "verbose": 1}, deadline)
-        jobs = [parse_job(j) for j in body.get("job_set") or [] if isinstance(j, dict)]
-        return jobs, int(body.get("total_count") or 0)
+        jobs = [parse_job(j) for j in records(body, "job_set", "job_id", "DescribeJobs")]
+        return jobs, number(body, "total_count", "DescribeJobs")
 
     def cluster_info(self, cluster: str, deadline: Deadline, fresh: bool = True) -> ClusterInfo | None:
         """The cluster as DescribeClusters shows it; None if it is not listed.  ``fresh=False`` may
@@ -170,8 +182,8 @@ class Client:
         if not fresh and cluster in self._clusters:
             return self._clusters[cluster]
         body = self.call("DescribeClusters", {"clusters": [cluster], "verbose": 0}, deadline)
-        found = next((item for item in body.get("cluster_set") or []
-                      if isinstance(item, dict) and item.get("cluster_id") == cluster), None)  # fmt: skip
+        found = next((item for item in records(body, "cluster_set", "cluster_id", "DescribeClusters")
+                      if item["cluster_id"] == cluster), None)  # fmt: skip
         info = None if found is None else ClusterInfo.parse(found)
         self._clusters[cluster] = info
         return info
@@ -188,7 +200,7 @@ class Client:
 
     def cluster_nodes(self, cluster: str, deadline: Deadline, role: str | None = None) -> list[dict[str, Any]]:
         body = self.call("DescribeClusterNodes", {"cluster": cluster, "role": role, "limit": PAGE}, deadline)
-        return [n for n in body.get("node_set") or [] if isinstance(n, dict)]
+        return records(body, "node_set", "node_id", "DescribeClusterNodes")
 
 
 __all__ = ["PAGE", "Client", "ClusterInfo", "QingCloudError"]

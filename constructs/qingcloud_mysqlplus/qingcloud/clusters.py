@@ -20,7 +20,7 @@ from .client import Client
 from .errors import DENIED_OR_IN_TRANSITION, ApiError, DeadlineExceeded, JobFailed, PermissionDenied
 from .jobs import SUCCESSFUL, Job
 from .polling import PollSchedule
-from .retry import Deadline
+from .retry import Deadline, Policy, RetryContext, polling
 
 IDLE_POLL = 0.5  # seconds between looks at a cluster held by someone else's job
 RACE_RESENDS = 10  # a transition-form refusal on an idle cluster: sent again this many times in a row at most
@@ -36,11 +36,47 @@ def transition_form(message: str) -> bool:
     return TRANSITION_FORM.search(message) is not None
 
 
+class Refused(Exception):
+    """A 1400 to a submit, with what the cluster showed next (internal to :func:`submit`'s policy)."""
+
+    def __init__(self, refusal: ApiError, waited: bool, races: int) -> None:
+        self.refusal = refusal
+        self.waited = waited  # the cluster was in a transition status, and is idle now
+        self.races = races  # transition-form refusals on an idle cluster just before this one
+        super().__init__(str(refusal))
+
+
+class StillBusy(Exception):
+    """The cluster is still in a transition status (internal to :func:`wait_idle`'s policy)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"still {status}")
+
+
+def waited_for_the_cluster(ctx: RetryContext) -> bool:
+    """Another job held the cluster and has ended: send again at once."""
+    return isinstance(ctx.error, Refused) and ctx.error.waited
+
+
+def raced_the_end_of_a_job(ctx: RetryContext) -> bool:
+    """A transition-form refusal on a cluster idle by the next look: the holding job just ended (a few times)."""
+    err = ctx.error
+    return isinstance(err, Refused) and transition_form(err.refusal.message) and err.races < RACE_RESENDS
+
+
+def race_pause(ctx: RetryContext) -> float:
+    """None after a wait; else RACE_PAUSE doubling to RACE_PAUSE_CAP: give the cluster a moment."""
+    err = ctx.error
+    return 0.0 if not isinstance(err, Refused) or err.waited else min(RACE_PAUSE * 2**err.races, RACE_PAUSE_CAP)
+
+
 def submit(client: Client, cluster: str, service: str, params: Mapping[str, str], deadline: Deadline, *,
            role: str = "maininstance", on_wait: Notice | None = None) -> str:  # fmt: skip
     """RunClusterCustomService, sent again once the cluster is idle if another job held it; the job id."""
     races = 0
-    while True:
+
+    def once() -> str:
+        nonlocal races
         try:
             return client.run_service(cluster, service, params, deadline, role)
         except ApiError as err:
@@ -50,15 +86,17 @@ def submit(client: Client, cluster: str, service: str, params: Mapping[str, str]
         status = _transition(client, cluster, deadline, refusal)
         if status:
             wait_idle(client, cluster, deadline, status, on_wait)
-            races = 0
-            continue
-        if not transition_form(refusal.message) or races >= RACE_RESENDS:
-            raise PermissionDenied(refusal.action, refusal.ret_code, _denied(refusal, cluster, races))
-        pause = min(RACE_PAUSE * 2**races, RACE_PAUSE_CAP)  # the holding job just ended: give the cluster a moment
-        if deadline.remaining() <= pause:
-            raise DeadlineExceeded(f"sending {service} to {cluster}", deadline.seconds, str(refusal))
-        client.sleep(pause)
-        races += 1
+        refused = Refused(refusal, bool(status), races)
+        races = 0 if status else races + 1
+        raise refused
+
+    policy = Policy((waited_for_the_cluster, raced_the_end_of_a_job), race_pause, client.sleep, retryable=(Refused,))
+    try:
+        return policy.run(f"sending {service} to {cluster}", once, deadline, idempotent=False)
+    except Refused as err:
+        raise PermissionDenied(
+            err.refusal.action, err.refusal.ret_code, _denied(err.refusal, cluster, err.races)
+        ) from None
 
 
 def _denied(refusal: ApiError, cluster: str, races: int) -> str:
@@ -83,11 +121,14 @@ def wait_idle(client: Client, cluster: str, deadline: Deadline, status: str, on_
     """Look every IDLE_POLL seconds until the cluster's transition_status is empty."""
     if on_wait:
         on_wait(f"{cluster} is {status} (another job holds it); sending when it is idle")
-    while status:
-        if deadline.remaining() <= IDLE_POLL:
-            raise DeadlineExceeded(f"waiting for {cluster} to be idle", deadline.seconds, f"still {status}")
-        client.sleep(IDLE_POLL)
-        status = client.transition_status(cluster, deadline) or ""
+    known = [status]  # the first look is the caller's
+
+    def look() -> None:
+        now = known.pop() if known else client.transition_status(cluster, deadline) or ""
+        if now:
+            raise StillBusy(now)
+
+    polling(IDLE_POLL, client.sleep, StillBusy).run(f"waiting for {cluster} to be idle", look, deadline)
 
 
 def wait_job(client: Client, job_id: str, deadline: Deadline, schedule: PollSchedule | None = None,

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 
 DEFAULT_ENDPOINT = "https://api.qingcloud.com:443/iaas/"
 HOST_NAME = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")  # a DNS name, IPv4 or IPv6
+# Where a user sets the endpoint, for the line that says what to check when it cannot work.
+ENDPOINT_SETTINGS = ("the endpoint (--endpoint or the construct's endpoint, QINGCLOUD_ENDPOINT, or protocol/host/port "
+                     "in ~/.qingcloud/config.yaml)")  # fmt: skip
 ALLOW_HTTP_ENV = "QINGCLOUD_MYSQLPLUS_ALLOW_HTTP"  # the opt-in, for a private cloud on a trusted network
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"  # no leading zero: inet_aton reads those as octal
 LOOPBACK_V4 = re.compile(rf"127\.{_OCTET}\.{_OCTET}\.{_OCTET}")

@@ -3,8 +3,11 @@
 The classes say what a caller may do next: :class:`NotSent` nothing reached
 the server (safe to send again); :class:`AnswerLost` the request may have been
 processed (only evidence from the cluster decides); :class:`ApiError` the
-server answered with a ret_code; :class:`JobFailed` a job ended without
-success (a job has no message: only its status and ``error_codes``).
+server answered with a ret_code; :class:`MalformedAnswer` it answered
+something the client cannot read (a lost answer all the same: for a write,
+only the evidence decides); :class:`Misconfigured` a setting is wrong and
+sending again cannot help (no policy retries it); :class:`JobFailed` a job
+ended without success (a job has no message: only its status and ``error_codes``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,20 @@ class NotSent(TransportError):
 
 class AnswerLost(TransportError):
     """The request may have been processed, but no answer arrived (read time-out, dropped, HTTP 5xx)."""
+
+
+class MalformedAnswer(AnswerLost):
+    """An answer that is not what the action documents (not JSON, not an object, a field of the wrong type,
+    a record without its id).  A server that answers nonsense answers it again: a read is not sent again."""
+
+    def __init__(self, action: str, what: str) -> None:
+        self.action = action
+        super().__init__(f"{action}: {what}")
+
+
+class Misconfigured(QingCloudError):
+    """A setting is wrong (a host name that does not resolve, a certificate that does not verify, nothing
+    listening, a proxy refusing the credentials): the message names the endpoint and what to check."""
 
 
 class ApiError(QingCloudError):

@@ -1,17 +1,24 @@
-"""Time budgets and retry decisions, with the clock, sleep and randomness passed in.
+"""Time budgets and the one resend policy, with the clock, sleep and randomness passed in.
 
-Retry decisions are small named checkers over one :class:`RetryContext`, in
-the manner of botocore's retry handlers: each says yes for one class of
-failure.  A ret_code 1400 is never decided here: only the cluster's
-``transition_status`` can tell "busy" from "denied" (see ``qingcloud.clusters``).
+As in botocore's standard retries, the decision to send again is a few small
+named checkers over one :class:`RetryContext`, each saying yes for one class
+of failure; a pause (a back-off, or a fixed poll interval) and the deadline
+bound the loop.  :class:`Policy` is that loop, and every call that may be
+sent again goes through it: the client's transient faults, the wait for an
+idle cluster and the refusal-then-idle race (``qingcloud.clusters``), the
+bridge's resends and polls.  :class:`Misconfigured` is never sent again.
+A ret_code 1400 is never decided here: only the cluster's ``transition_status``
+can tell "busy" from "denied" (see ``qingcloud.clusters``).
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .errors import (
     INTERNAL,
@@ -20,12 +27,17 @@ from .errors import (
     SERVICE_UPDATING,
     AnswerLost,
     ApiError,
+    DeadlineExceeded,
+    MalformedAnswer,
+    Misconfigured,
     NotSent,
     QingCloudError,
 )
 
+T = TypeVar("T")
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
+RetryHook = Callable[[str, float], None]  # (the cause, the pause before sending again)
 QUOTA_TRIES = 3  # a burst may clear; a daily quota will not within a deploy
 
 
@@ -55,10 +67,14 @@ class Backoff:
 
 @dataclass(frozen=True)
 class RetryContext:
-    action: str
+    action: str  # what is being tried, as a DeadlineExceeded names it
     attempt: int  # 0 for the first failure
-    error: QingCloudError
+    error: Exception
     idempotent: bool  # a read, or a write whose resend is harmless
+
+
+Checker = Callable[[RetryContext], bool]
+Pause = Callable[[RetryContext], float]
 
 
 def never_sent(ctx: RetryContext) -> bool:
@@ -67,8 +83,15 @@ def never_sent(ctx: RetryContext) -> bool:
 
 
 def lost_answer_of_a_read(ctx: RetryContext) -> bool:
-    """The answer was lost; for a read, asking again is harmless.  For a write the evidence decides."""
-    return isinstance(ctx.error, AnswerLost) and ctx.idempotent
+    """The answer was lost; for a read, asking again is harmless.  For a write the evidence decides.
+    An answer that came whole but malformed would come so again: not asked again."""
+    return isinstance(ctx.error, AnswerLost) and not isinstance(ctx.error, MalformedAnswer) and ctx.idempotent
+
+
+def lost_answer(ctx: RetryContext) -> bool:
+    """Any lost answer, for a caller whose evidence shows a resend is harmless (the write never arrived,
+    or doing it twice does no harm: a proxy node's restart)."""
+    return isinstance(ctx.error, AnswerLost)
 
 
 def server_side_transient(ctx: RetryContext) -> bool:
@@ -81,13 +104,52 @@ def request_quota_burst(ctx: RetryContext) -> bool:
     return isinstance(ctx.error, ApiError) and ctx.error.ret_code == QUOTA_OR_RATE and ctx.attempt < QUOTA_TRIES
 
 
-CHECKERS: tuple[Callable[[RetryContext], bool], ...] = (
-    never_sent,
-    lost_answer_of_a_read,
-    server_side_transient,
-    request_quota_burst,
-)
+CHECKERS: tuple[Checker, ...] = (never_sent, lost_answer_of_a_read, server_side_transient, request_quota_burst)
 
 
-def should_retry(ctx: RetryContext) -> bool:
-    return any(check(ctx) for check in CHECKERS)
+def should_retry(ctx: RetryContext, checkers: tuple[Checker, ...] = CHECKERS) -> bool:
+    """Whether a checker allows another try; a misconfiguration never."""
+    return not isinstance(ctx.error, Misconfigured) and any(check(ctx) for check in checkers)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Try, and while a checker allows it and the deadline has room for the pause, pause and try again.
+
+    ``retryable``: the exceptions the checkers are shown (anything else goes to the caller at once)."""
+
+    checkers: tuple[Checker, ...]
+    pause: Pause
+    sleep: Sleep
+    on_retry: RetryHook | None = None
+    retryable: tuple[type[Exception], ...] = (QingCloudError,)
+
+    def run(self, action: str, attempt_fn: Callable[[], T], deadline: Deadline, *, idempotent: bool = True) -> T:
+        """``attempt_fn``'s result; its last error when no checker allows another try; DeadlineExceeded
+        (naming ``action`` and the last cause) when the pause would not fit in the deadline."""
+        for attempt in itertools.count():
+            try:
+                return attempt_fn()
+            except self.retryable as err:
+                ctx = RetryContext(action, attempt, err, idempotent)
+                if not should_retry(ctx, self.checkers):
+                    raise
+            cause, delay = str(ctx.error), self.pause(ctx)
+            if deadline.remaining() <= delay:
+                raise DeadlineExceeded(action, deadline.seconds, cause)
+            if self.on_retry:
+                self.on_retry(cause, delay)
+            self.sleep(delay)
+        raise AssertionError("unreachable: itertools.count never ends")
+
+
+def backing_off(backoff: Backoff, sleep: Sleep, checkers: tuple[Checker, ...] = CHECKERS,
+                on_retry: RetryHook | None = None) -> Policy:  # fmt: skip
+    """The policy of API calls: ``checkers``, with ``backoff``'s growing pauses."""
+    return Policy(checkers, lambda ctx: backoff.delay(ctx.attempt), sleep, on_retry)
+
+
+def polling(seconds: float, sleep: Sleep, kind: type[Exception]) -> Policy:
+    """A poll: the same pause each time while the attempt raises ``kind`` (a cluster still busy, a note not
+    yet written); DeadlineExceeded when the next pause would not fit."""
+    return Policy((lambda ctx: isinstance(ctx.error, kind),), lambda _ctx: seconds, sleep, retryable=(kind,))

@@ -1,166 +1,195 @@
-"""One kept-alive connection to the API endpoint, on the standard library only (the client's "session").
+"""HTTP to the API endpoint: one ``requests.Session`` per client, its failures told apart by what they prove.
 
-``requests`` cost about 90 ms of a bridge run's start (urllib3, charset_normalizer,
-idna, certifi, http.cookiejar); this loads ``socket`` and ``select``, plus ``ssl``
-for an https endpoint.  Failures are classified by when they happen: before the
-request is written they are :class:`NotSent` (safe to resend); after it, they are
-:class:`AnswerLost` (the server may have acted).  No message carries a URL, a
-query, a body or a proxy's credentials.
+requests does the HTTP, the keep-alive, the proxies (``HTTPS_PROXY``, ``NO_PROXY``) and
+the CA bundles (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) as its users expect; this module
+only decides what each failure means.  Before the request was written it is
+:class:`NotSent` (safe to resend); after it, :class:`AnswerLost` (the server may have
+acted); a setting that cannot work is :class:`Misconfigured`.  urllib3 never resends on
+its own (``Retry(0, read=False)``): every resend goes through :mod:`.retry`.  requests'
+exception messages quote the URL (a GET's query holds the signature): none is ever shown,
+each is mapped to a message naming host and port only.
 """
 
 from __future__ import annotations
 
-import select
+import re
 import socket
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import urlsplit
 
-from .endpoint import Endpoint
-from .errors import AnswerLost, NotSent, TransportError
-from .routes import Route, authority, route_to, tls_context
-from .wire import BadAnswer, Reader, Response, read_response, request_bytes
+from .endpoint import ENDPOINT_SETTINGS, Endpoint
+from .errors import AnswerLost, Misconfigured, NotSent, QingCloudError
+from .retry import Clock
 
 if TYPE_CHECKING:
-    import ssl
+    import requests
 
-PATH_SAFE = "/%:@!$&'()*+,;=~"  # what requests left unquoted in a path
-DEFAULT_PORTS = {"http": 80, "https": 443}
+REFUSED_FOR = 60.0  # seconds of nothing but refused connections before the endpoint is called wrong
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection (a read may take the whole http_timeout)
+NOT_FOUND = {getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)}
+CA_VARIABLES = "REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE"
 
 
 class Transport:
-    """One request at a time over one reused connection, opened again when the server has closed it.
-
-    Not for concurrent use from several threads (nothing in the bridge does that).
-    """
+    """One session: its pool keeps the connection alive between calls.  Not for use from several threads."""
 
     def __init__(self, endpoint: Endpoint, user_agent: str = "qingcloud-mysqlplus") -> None:
-        self.endpoint, self.user_agent = endpoint, user_agent
-        self.connections = 0  # opened so far: tests check reuse with it
-        default_port = DEFAULT_PORTS[endpoint.protocol] == endpoint.port
-        self._host = authority(endpoint).removesuffix(f":{endpoint.port}") if default_port else authority(endpoint)
-        self._path = quote(endpoint.path, safe=PATH_SAFE)
-        self._route: Route | None = None
-        self._tls: ssl.SSLContext | None = None
-        self._reader: Reader | None = None
+        import requests  # here, not at the top: a run that sends nothing (replay, a usage error) starts faster
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
+        self.endpoint = endpoint
+        default = (endpoint.protocol, endpoint.port) in (("http", 80), ("https", 443))
+        host = f"[{endpoint.host}]" if ":" in endpoint.host else endpoint.host
+        self.url = f"{endpoint.protocol}://{host}{'' if default else f':{endpoint.port}'}{endpoint.path}"
+        self.session = requests.Session()
+        self.session.mount("http://", HTTPAdapter(max_retries=Retry(0, read=False)))
+        self.session.mount("https://", HTTPAdapter(max_retries=Retry(0, read=False)))
+        self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
+        self.session.auth = _no_auth  # else requests reads ~/.netrc and sends what it finds there
+        self._refused_since: float | None = None
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.sock.close()
-        self._reader = None
+        """Close the kept-alive connections (the next call opens another)."""
+        self.session.close()
 
-    def request(self, verb: str, form: str, timeout: float) -> Response:
+    def request(self, verb: str, form: str, timeout: float, clock: Clock) -> requests.Response:
         """GET with ``form`` as the query, or POST with it as a form-encoded body; the whole answer."""
-        route = self._route_once()
-        reader = self._connection(route, timeout)
-        where = route.where(self.endpoint)
+        import requests
+
+        kwargs = {"timeout": (min(CONNECT_TIMEOUT, timeout), timeout), "verify": True, "allow_redirects": False}
         try:
-            reader.sock.settimeout(timeout)
-            reader.sock.sendall(self._request_bytes(route, verb, form))
-            response = read_response(reader)
-        except TimeoutError:
-            self.close()
-            raise AnswerLost(f"no answer from {where} within {timeout:.1f} s") from None
-        except BadAnswer:
-            self.close()
-            raise AnswerLost(f"{where} answered something that is not HTTP/1.1") from None
-        except OSError as err:
-            self.close()
-            raise AnswerLost(f"connection to {where} lost before the answer ({kind(err)})") from None
-        if not response.keep_alive or reader.buffer:
-            self.close()
-        return response
+            if verb == "GET":
+                response = self.session.get(f"{self.url}?{form}", **kwargs)  # type: ignore[arg-type]
+            else:
+                response = self.session.post(self.url, data=form, **kwargs,  # type: ignore[arg-type]
+                                             headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        except (requests.RequestException, OSError, ValueError) as err:
+            failure = self._failure(err, timeout)
+            refused = isinstance(failure, NotSent) and _found(err, ConnectionRefusedError) is not None
+        else:
+            self._refused_since = None
+            return response
+        if not refused:
+            self._refused_since = None
+        elif self._refused_since is None:
+            self._refused_since = clock()
+        elif clock() - self._refused_since >= REFUSED_FOR:
+            proxy = self._proxy()
+            where = f"the proxy {proxy[1]} ({proxy[0]})" if proxy else self.endpoint.where
+            failure = Misconfigured(f"nothing accepts connections at {where} (refused on every try "
+                                    f"for {REFUSED_FOR:g} s); check {ENDPOINT_SETTINGS}")  # fmt: skip
+        raise failure
 
-    def _route_once(self) -> Route:
-        if self._route is None:
-            self._route = route_to(self.endpoint)
-        return self._route
+    def _failure(self, err: Exception, timeout: float) -> QingCloudError:
+        """What ``err`` proves, in a message without the URL, the query or the proxy's credentials."""
+        import requests
 
-    def _connection(self, route: Route, timeout: float) -> Reader:
-        """The kept-alive connection if the server has not closed it, else a new one."""
-        if self._reader is not None and idle_and_open(self._reader.sock):
-            return self._reader
-        self.close()
-        if self._tls is None and self.endpoint.protocol == "https":
-            self._tls = tls_context()
-        where = route.where(self.endpoint)
+        proxy = self._proxy()
+        where = f"{self.endpoint.where} via proxy {proxy[1]}" if proxy else self.endpoint.where
+        if isinstance(err, (requests.exceptions.InvalidProxyURL, requests.exceptions.InvalidSchema,
+                            requests.exceptions.InvalidURL, ValueError)) and proxy:  # fmt: skip
+            return Misconfigured(f"{proxy[0]}: not a proxy URL such as http://host:3128 (the value is not shown)")
+        if isinstance(err, ValueError) and not isinstance(err, requests.RequestException):
+            return Misconfigured(
+                f"no request to {where} could be made ({type(err).__name__}); check {ENDPOINT_SETTINGS}"
+            )
+        if isinstance(err, requests.exceptions.SSLError) or not isinstance(err, requests.RequestException):
+            return self._tls_failure(err, where)
+        if isinstance(err, requests.exceptions.ProxyError):
+            return _proxy_failure(err, proxy[0] if proxy else "the proxy variable", where, self.endpoint.where)
+        if isinstance(err, requests.exceptions.ConnectTimeout):
+            return NotSent(f"connecting to {where} timed out")
+        if isinstance(err, requests.exceptions.ReadTimeout):
+            return AnswerLost(f"no answer from {where} within {timeout:.1f} s")
+        lookup = _found(err, socket.gaierror)
+        if lookup is not None and getattr(lookup, "errno", None) in NOT_FOUND:
+            return Misconfigured(f"the host name {self.endpoint.host} does not resolve (endpoint {self.endpoint.where}); "
+                                 f"check {ENDPOINT_SETTINGS}")  # fmt: skip
+        if lookup is not None:  # EAI_AGAIN: the resolver did not answer this time
+            return NotSent(f"connection to {where} failed (name lookup failed for now)")
+        connect = _found(err, ConnectionRefusedError, TimeoutError, OSError)
+        if _named(err, "NewConnectionError"):
+            return NotSent(f"connection to {where} failed ({type(connect).__name__ if connect else 'no connection'})")
+        if _named(err, "BadStatusLine", "InvalidChunkLength", "LineTooLong", "UnknownProtocol"):
+            return AnswerLost(f"{where} answered something that is not HTTP/1.1")
+        return AnswerLost(f"connection to {where} lost before the answer ({_innermost(err)})")
+
+    def _tls_failure(self, err: Exception, where: str) -> QingCloudError:
+        import ssl
+
+        import requests
+
+        verification = _found(err, ssl.SSLCertVerificationError)
+        if verification is not None:
+            reason = getattr(verification, "verify_message", "") or "unknown reason"
+            return Misconfigured(f"the certificate of {self.endpoint.where} could not be verified ({reason}); "
+                                 f"{CA_VARIABLES} can name the CA bundle that signs it")  # fmt: skip
+        if not isinstance(err, requests.RequestException):  # requests could not load the CA bundle it was given
+            return Misconfigured(f"{CA_VARIABLES}: cannot load the CA bundle it names ({type(err).__name__})")
+        return AnswerLost(f"TLS with {where} failed ({_innermost(err)})")  # when is not known: maybe after sending
+
+    def _proxy(self) -> tuple[str, str] | None:
+        """The variable that routes the endpoint through a proxy, and the proxy's host:port; None if direct."""
+        import requests.utils
+
+        proxies = requests.utils.get_environ_proxies(self.url) if self.session.trust_env else {}
+        url = requests.utils.select_proxy(self.url, proxies)
+        if not url:
+            return None
+        variable = (
+            f"{self.endpoint.protocol.upper()}_PROXY" if proxies.get(self.endpoint.protocol) == url else "ALL_PROXY"
+        )
         try:
-            sock = socket.create_connection((route.host, route.port), timeout=timeout)
-        except TimeoutError:
-            raise NotSent(f"connecting to {where} timed out") from None
-        except OSError as err:
-            raise NotSent(f"connection to {where} failed ({kind(err)})") from None
-        self.connections += 1
-        try:
-            self._reader = Reader(self._prepare(sock, route))
-        except BaseException:
-            sock.close()
-            raise
-        return self._reader
-
-    def _prepare(self, sock: socket.socket, route: Route) -> socket.socket:
-        """No Nagle delay; the proxy's tunnel and TLS when the route needs them.  Nothing of the request is sent."""
-        where = route.where(self.endpoint)
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if route.tunnel:
-                self._open_tunnel(sock, route)
-            return self._tls.wrap_socket(sock, server_hostname=self.endpoint.host) if self._tls else sock
-        except TimeoutError:
-            raise NotSent(f"connecting to {where} timed out") from None
-        except BadAnswer:
-            raise NotSent(f"the proxy {route.via} answered CONNECT with something that is not HTTP") from None
-        except OSError as err:
-            if type(err).__name__ == "SSLCertVerificationError":  # retrying cannot help
-                reason = getattr(err, "verify_message", "") or "unknown reason"
-                raise TransportError(
-                    f"the certificate of {self.endpoint.where} could not be verified ({reason}); "
-                    "SSL_CERT_FILE or REQUESTS_CA_BUNDLE can name the CA bundle that signs it"
-                ) from None
-            raise NotSent(f"connection to {where} failed ({kind(err)})") from None
-
-    def _open_tunnel(self, sock: socket.socket, route: Route) -> None:
-        """CONNECT through the proxy; only a 2xx answer lets TLS to the endpoint begin."""
-        target = authority(self.endpoint)
-        auth = [("Proxy-Authorization", route.proxy_auth)] if route.proxy_auth else []
-        sock.sendall(request_bytes("CONNECT", target, [("Host", target), *auth]))
-        reader = Reader(sock)
-        answer = read_response(reader, head_only=True)
-        if answer.status == 407:
-            raise TransportError(f"the proxy {route.via} refused the credentials (HTTP 407); "
-                                 "HTTPS_PROXY takes them as http://user:password@host:port")  # fmt: skip
-        if not 200 <= answer.status < 300:
-            raise NotSent(f"the proxy {route.via} opened no tunnel to {self.endpoint.where} (HTTP {answer.status})")
-        if reader.buffer:
-            raise BadAnswer("bytes after the CONNECT answer")
-
-    def _request_bytes(self, route: Route, verb: str, form: str) -> bytes:
-        target = f"{self._path}?{form}" if verb == "GET" else self._path
-        headers = [("Host", self._host), ("User-Agent", self.user_agent), ("Accept", "application/json")]
-        if route.via and not route.tunnel:  # a plain-HTTP proxy: absolute-form, credentials on each request
-            target = f"{self.endpoint.protocol}://{self._host}{target}"
-            headers += [("Proxy-Authorization", route.proxy_auth)] if route.proxy_auth else []
-        if verb == "GET":
-            return request_bytes(verb, target, headers)
-        body = form.encode()
-        headers += [("Content-Type", "application/x-www-form-urlencoded"), ("Content-Length", str(len(body)))]
-        return request_bytes(verb, target, headers, body)
+            parts = urlsplit(url if "://" in url else f"http://{url}")
+            return variable, f"{parts.hostname}:{parts.port or 80}"
+        except ValueError:
+            return variable, "(unreadable)"
 
 
-def idle_and_open(sock: socket.socket) -> bool:
-    """Whether an idle kept-alive connection may carry the next request.
-
-    Readable while idle means the server closed it (EOF) or sent something
-    unasked: a new connection then, so that a server closing idle connections
-    never turns into a spurious AnswerLost.
-    """
-    pending = getattr(sock, "pending", None)  # TLS bytes already decrypted
-    if pending is not None and pending():
-        return False
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    return not poller.poll(0)
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
 
 
-def kind(err: BaseException) -> str:
-    """An error's type, never its message (which may quote a host or a path)."""
-    return "name not resolved" if isinstance(err, socket.gaierror) else type(err).__name__
+def _chain(err: BaseException) -> Iterator[BaseException]:
+    """``err`` and every exception behind it: causes, contexts, urllib3's ``reason`` and wrapped arguments."""
+    seen: set[int] = set()
+    stack = [err]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        behind = (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args)
+        stack.extend(e for e in behind if isinstance(e, BaseException))
+
+
+def _found(err: BaseException, *kinds: type[BaseException]) -> BaseException | None:
+    for kind in kinds:
+        hit = next((e for e in _chain(err) if isinstance(e, kind) and e is not err), None)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _named(err: BaseException, *names: str) -> bool:
+    return any(type(e).__name__ in names for e in _chain(err))
+
+
+def _innermost(err: BaseException) -> str:
+    """The type of the deepest exception behind ``err``, never a message (which may quote the URL)."""
+    return type(list(_chain(err))[-1]).__name__
+
+
+def _proxy_failure(err: BaseException, variable: str, where: str, target: str) -> QingCloudError:
+    """The proxy refused the credentials (a setting), or could not be reached, or opened no tunnel (not sent)."""
+    tunnel = next((re.search(r"Tunnel connection failed: (\d{3})", str(e)) for e in _chain(err)
+                   if isinstance(e, OSError) and "Tunnel connection failed" in str(e)), None)  # fmt: skip
+    if tunnel and tunnel.group(1) == "407":
+        return Misconfigured(f"the proxy {where.split(' via proxy ')[-1]} refused the credentials (HTTP 407); "
+                             f"{variable} takes them as http://user:password@host:port")  # fmt: skip
+    if tunnel:
+        return NotSent(f"the proxy opened no tunnel to {target} (HTTP {tunnel.group(1)})")
+    return NotSent(f"connection to {where} failed (the proxy could not be reached: {_innermost(err)})")
