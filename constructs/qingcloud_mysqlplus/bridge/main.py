@@ -82,7 +82,7 @@ def account(run: Run, args: Any, environ: Mapping[str, str], stdin: TextIO) -> i
         return contract.EXIT_OK
     try:
         lock = ClusterLock(request.settings.zone, request.cluster, Path(request.lock_dir) if request.lock_dir else None,
-                           holder=f"{run.label} (pid {os.getpid()})", on_wait=report.lock_held)  # fmt: skip
+                           holder=f"{run.command} {request.spec.label} (pid {os.getpid()})", on_wait=report.lock_held)  # fmt: skip
     except OSError as err:  # configuration: nothing was sent
         raise UsageError(f"cannot open the cluster's lock file ({err.strerror}): point --lock-dir or "
                          f"{contract.LOCK_DIR} at a directory of yours that you can write") from None  # fmt: skip
