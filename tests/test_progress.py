@@ -140,3 +140,11 @@ def test_a_variable_that_is_not_the_value_terraform_was_given_fails_the_replay(s
     assert replay.returncode == 1 and "$TF_VAR_pw is not the value Terraform was given" in replay.stderr
     assert_no_secret(replay.stderr)
     assert OTHER_PASSWORD not in replay.stderr + json.dumps(list(tmp_path.iterdir()))
+
+
+def test_a_value_where_the_variable_name_goes_is_never_shown(sim: Sim, tmp_path: Path) -> None:
+    status = tmp_path / "s.json"
+    env = {**steps_env(sim, status), contract.PASSWORD_ENV: CANARY_PASSWORD, contract.DEFER: "1"}
+    first = run_bridge(ADD, env)
+    assert first.returncode == 0 and f"{contract.PASSWORD_ENV} is not a variable name" in first.stderr
+    assert_no_secret(first.stderr, status.read_text())

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import contract
-from .fields import field
+from .fields import ENV_NAME, field
 from .report import write_status
 
 DEFERRED, SHOWN = "deferred", "shown"
@@ -48,6 +48,8 @@ def missing_password(environ: Mapping[str, str]) -> str | None:
     name = environ.get(contract.PASSWORD_ENV) or ""
     if not name:
         return "its password is a value this step cannot read"
+    if not ENV_NAME.fullmatch(name):  # not a name (a value put in the wrong place?): never shown
+        return f"{contract.PASSWORD_ENV} is not a variable name"
     if name not in environ:
         return f"${name} is not in Terraform's environment (the value came from -var or a tfvars file?)"
     return None
@@ -100,7 +102,9 @@ def _same_value(environ: Mapping[str, str], path: Path) -> None:
     """The first step added with ``$TF_VAR_<name>``; Terraform's value wins over it when also given with
     ``-var`` or a tfvars file.  If the two differ (compared here, never shown), ``replay`` fails and says so."""
     name, value = environ.get(contract.PASSWORD_ENV, ""), environ.get(contract.PASSWORD, "")
-    if not value or not name or name not in environ or environ[name] == value:  # no value: password_env
+    if (
+        not value or not ENV_NAME.fullmatch(name) or name not in environ or environ[name] == value
+    ):  # no value: password_env
         return
     line = (f"{contract.PROG}: add-user {_who(environ)}: failed: ${name} is not the value Terraform was given "
             "(-var or a tfvars file wins over the environment), and the account was added with the one in "
