@@ -80,6 +80,7 @@ def pause_before_resending(ctx: Context, service: str, attempt: int, err: Answer
 def wait_for(ctx: Context, service: str, job_id: str) -> Job:
     """Wait for a job, polling densely around when this cluster's jobs of the kind usually end."""
     ctx.current_job = job_id
+    ctx.on_status(service, job_id, "submitted")  # its id, before the first poll
     schedule = PollSchedule(expected=(ctx.expected or {}).get(service))
     job = wait_job(ctx.client, job_id, ctx.deadline, schedule,
                    lambda status: ctx.on_status(service, job_id, status))  # fmt: skip

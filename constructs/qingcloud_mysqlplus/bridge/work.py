@@ -41,7 +41,7 @@ def perform(invocation: Invocation, ctx: Context, lock: ClusterLock) -> Outcome:
     _learn_app(ctx, notes, queued)
     first = look_first(ctx, invocation.spec.user)
     if queued:
-        lock.wait(ctx.deadline, on_wait=lambda: ctx.notice("waiting for another bridge on the same cluster"))
+        lock.wait(ctx.deadline)  # the lock tells the report who holds it
     service = "del_user" if invocation.command == "del-user" else "add_user"
     if queued and ctx.expected is not None and service not in ctx.expected:
         times = JobTime.from_seconds(timed.times(service))

@@ -18,7 +18,10 @@ runs with ``replace_existing``, so the deploy restores the declaration
 in memory, never kept.
 
 Everything here is bounded, optional and said in one line per stack on
-stderr; ``QINGCLOUD_MYSQLPLUS_LOOKUPS=0`` turns it off (fixed tokens).
+stdout: cdktf-cli 0.21 and cdktn-cli 0.24 print an app's stdout as it is, but
+log each chunk of its stderr as ``[ERROR]``, so a healthy synth said there
+would look like a failure.  ``QINGCLOUD_MYSQLPLUS_LOOKUPS=0`` turns the reads
+off (fixed tokens).
 Nothing imports cdktf here: the callers pass plain data.
 """
 
@@ -70,11 +73,11 @@ def off(environ: Mapping[str, str]) -> bool:
 
 def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, str] = os.environ,
            say: Say | None = None, state: dict[str, Any] | str | None = None) -> Tokens:  # fmt: skip
-    """The token of each wanted account, and one line on stderr saying why (``state``: already read)."""
+    """The token of each wanted account, and one line on stdout saying why (``state``: already read)."""
     wanted = list(wanted)
     if off(environ):
         return Tokens({w.key: UNCHECKED for w in wanted})
-    say = say or _stderr
+    say = say or _stdout
     state = read_state(where, environ) if state is None else state
     stored = confirmed(state) if isinstance(state, dict) else {}
     before = deployed(state) if isinstance(state, dict) else {}
@@ -153,8 +156,9 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
 
 
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def _stdout(line: str) -> None:
+    """The CLIs relay the app's stdout unmarked (its stderr shows as ``[ERROR]``)."""
+    print(line, file=sys.stdout, flush=True)
 
 
 # -- the clusters ------------------------------------------------------------------------------
