@@ -217,8 +217,7 @@ def section_missing(r: Results) -> str:
     missing = r.all_missing()
     listed = "\n".join(f"- {m}" for m in missing) if missing else "- nothing: every figure asked for was measured"
     skipped = [p for p in PARTS if p not in r.config.parts]
-    not_run = ([f"part(s) {', '.join(skipped)}: not run (--only)"] if skipped else []) + (
-        r.rotation.skipped if r.rotation else [])  # fmt: skip
+    not_run = [f"part(s) {', '.join(skipped)}: not run (--only)"] if skipped else []
     listed += "".join(f"\n- not run (not a failure): {m}" for m in not_run)
     return "\n== Not measured\n" + listed
 

@@ -62,7 +62,6 @@ class RotationResult:
     jitter_s: float
     modes: dict[str, ModeResult] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # modes this checkout cannot declare (not a failure)
 
 
 def done(jobs: list[Job], service: str, user: str) -> list[Job]:
@@ -94,15 +93,6 @@ def active_users(project_dir: Path) -> dict[str, str]:
     state = json.loads((project_dir / f"terraform.{STACK}.tfstate").read_text())
     outputs = state.get("outputs", {})
     return {name.removeprefix("active_"): str(o["value"]) for name, o in outputs.items() if name.startswith("active_")}
-
-
-def rotation_available() -> str | None:
-    """None when this checkout declares alternating users, else why not (issue 22 item 2)."""
-    try:
-        from qingcloud_mysqlplus import Rotation  # noqa: F401
-    except ImportError:
-        return "alternating users: qingcloud_mysqlplus.Rotation is not in this checkout (issue 22 item 2)"
-    return None
 
 
 def rotate(cfg: Config, work: Path, label: str, result: ModeResult) -> ModeResult:
@@ -149,11 +139,6 @@ def alternating_gaps(result: ModeResult, jobs: list[Job], before: dict[str, str]
 def part_rotation(cfg: Config, work: Path) -> RotationResult:
     result = RotationResult(cfg.rotation_accounts, cfg.job_seconds, JITTER * cfg.job_seconds)
     for label in MODES:
-        why = rotation_available() if MODES[label] == "alternating" else None
-        if why:
-            result.skipped.append(why)
-            say(f"rotation: skipped: {why}")
-            continue
         mode = ModeResult()
         label_n = f"rotation of {cfg.rotation_accounts} accounts, {label}"
         if attempt(result.missing, label_n, partial(rotate, cfg, work, label, mode)) is not None:

@@ -26,7 +26,7 @@ def text(result: object) -> str:
 
 
 def synth_line(result: object) -> str:
-    """The construct's one line about the stack (from the app's stderr, as the CLI relays it)."""
+    """The construct's one line about the stack (from the app's stdout, as the CLI relays it)."""
     found = re.findall(r"qingcloud-mysqlplus: stack e2e: [^\n]*", text(result))
     return found[-1] if found else ""
 

@@ -23,15 +23,6 @@ Mode = Literal["single", "alternating"]
 Job = dict[str, Any]
 
 
-def rotation_missing() -> str | None:
-    """Why alternating users cannot be declared in this checkout (issue 22 item 2), or None."""
-    try:
-        from qingcloud_mysqlplus import Rotation  # noqa: F401
-    except ImportError:
-        return "qingcloud_mysqlplus.Rotation is not in this checkout yet (issue 22 item 2)"
-    return None
-
-
 @contextmanager
 def rotation_project(directory: Path, db: MariaDB, job_seconds: float) -> Iterator[Project]:
     """A project of bench/app.py on a simulator whose accounts are real ones on ``db``."""

@@ -11,7 +11,7 @@ import re
 
 import cdktf
 import pytest
-from cdktf import App, TerraformOutput, TerraformStack
+from cdktf import App, TerraformOutput, TerraformStack, TerraformVariable
 from constructs import Construct
 
 from qingcloud_mysqlplus import Privilege
@@ -20,6 +20,7 @@ from qingcloud_mysqlplus.cdk import lookups
 from qingcloud_mysqlplus.cdk.block import ADD_ENV, construct_path
 from qingcloud_mysqlplus.cdk.names import ACCOUNTS_ID, CONFIRMED_ID, MADE_ID, PASSWORDS_ID
 from qingcloud_mysqlplus.cdk.props import REPLACES
+from qingcloud_mysqlplus.cdk.steps import DEFER_KEY
 from synth_stacks import account, blocks, new_stack, steps, synth
 
 pytestmark = pytest.mark.usefixtures("no_lookups")
@@ -62,21 +63,39 @@ def test_made_block_adds_then_replays_and_is_replaced_with_its_token_or_the_acco
     _, made, _ = blocks(synth(stack))
     assert made["input"] == "${each.value.token}"
     assert made["triggers_replace"] == ["${each.value.token}", f"${{terraform_data.{ACCOUNTS_ID}[each.key].id}}"]
-    add, replay = steps(made)
-    assert (add["command"], add["on_failure"], replay["command"]) == ("add-user", "continue", "replay")
-    assert "on_failure" not in replay and "when" not in add and "when" not in replay
+    visible, hidden, replay = steps(made)
+    assert [s["command"] for s in (visible, hidden, replay)] == ["add-user", "add-user", "replay"]
+    assert visible["on_failure"] == hidden["on_failure"] == "continue" and "on_failure" not in replay
+    assert not any("when" in s for s in (visible, hidden, replay))
     status = contract.status_file("${self.id}")
-    assert add["environment"][contract.STATUS_FILE] == status and replay["environment"] == {
-        contract.STATUS_FILE: status
-    }
-    assert add["environment"][contract.PASSWORD] == f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'
+    assert visible["environment"][contract.STATUS_FILE] == hidden["environment"][contract.STATUS_FILE] == status
+    assert replay["environment"] == {contract.STATUS_FILE: status}
+    # only the hidden step, which adds only when the visible one deferred to it, holds the ephemeral value
+    assert "local." not in json.dumps(visible) and contract.PASSWORD not in visible["environment"]
+    assert hidden["environment"][contract.PASSWORD] == f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'
+    assert hidden["environment"][contract.IF_DEFERRED] == "1"
+    assert hidden["environment"][contract.PASSWORD_ENV] == visible["environment"][contract.PASSWORD_ENV]
+    assert visible["environment"][contract.DEFER] == f"${{each.value.{DEFER_KEY}}}"
     value = made["for_each"]["cl-ouhutv70/orders_rw"]
-    for env, field in ADD_ENV.items():
-        assert add["environment"][env] == f"${{each.value.{field}}}" and field in value
-    assert set(value) == {*ADD_ENV.values(), "token"}
+    for env, field in ADD_ENV.items():  # replace_existing: or A's settings changed (tests/test_block_lifecycle.py)
+        start = f"${{each.value.{field}" + ("}" if field != "replace_existing" else ' == "1" || ')
+        assert visible["environment"][env].startswith(start) and field in value
+    assert set(value) == {*ADD_ENV.values(), DEFER_KEY, "token"}
     words = (value[f] for f in ("restart_proxies", "replace_existing", "ssl"))
     assert list(words) == [contract.flag_word(True)] * 3
     assert value["token"] == lookups.UNCHECKED  # lookups are off here
+
+
+def test_the_visible_add_step_names_the_password_variable_and_defers_only_for_a_token() -> None:
+    stack = new_stack()
+    account(stack)
+    account(stack, "env", user="env_rw", password=None, password_env="ENV_RW_PW")
+    account(stack, "other", user="other_rw", password=TerraformVariable(stack, "plain", type="string").string_value)
+    _, made, _ = blocks(synth(stack))
+    by_user = {key.split("/")[1]: value for key, value in made["for_each"].items()}
+    assert (by_user["orders_rw"]["password_env"], by_user["orders_rw"][DEFER_KEY]) == ("TF_VAR_acc_pw", "1")
+    assert (by_user["env_rw"]["password_env"], by_user["env_rw"][DEFER_KEY]) == ("ENV_RW_PW", "0")
+    assert (by_user["other_rw"]["password_env"], by_user["other_rw"][DEFER_KEY]) == ("", "1")  # unknown: defers
 
 
 def test_confirmed_block_holds_the_made_token_and_id_and_the_attributes() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 import types
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from helpers import CANARY_PASSWORD, CLUSTER, VENV_BIN, ZONE, Sim, bridge_env
 from qingcloud_mysqlplus.bridge import lock
-from qingcloud_mysqlplus.bridge.lock import QUEUED_NICENESS, ClusterLock
+from qingcloud_mysqlplus.bridge.lock import QUEUED_NICENESS, ClusterLock, read_holder
 from qingcloud_mysqlplus.qingcloud.errors import DeadlineExceeded
 from qingcloud_mysqlplus.qingcloud.retry import Deadline
 
@@ -46,7 +47,7 @@ def niceness(pid: int) -> int:
 
 def test_a_bridge_queued_behind_another_lowers_its_priority_then_goes(sim: Sim, tmp_path: Path) -> None:
     environ = bridge_env(sim, QINGCLOUD_MYSQLPLUS_PASSWORD=CANARY_PASSWORD, QINGCLOUD_MYSQLPLUS_LOCK_DIR=str(tmp_path))
-    with ClusterLock(ZONE, CLUSTER, tmp_path) as held:
+    with ClusterLock(ZONE, CLUSTER, tmp_path, holder="add-user first_rw@% (pid 1)") as held:
         assert held.try_take()
         bridge = subprocess.Popen(
             [str(VENV_BIN / "qingcloud-mysqlplus"), "add-user", "--cluster", CLUSTER, "--user", "queued_rw"],
@@ -54,7 +55,7 @@ def test_a_bridge_queued_behind_another_lowers_its_priority_then_goes(sim: Sim, 
         )  # fmt: skip
         assert bridge.stderr is not None
         line = bridge.stderr.readline()
-        assert "waiting for another bridge on the same cluster" in line, line
+        assert "waiting for the cluster lock, held by add-user first_rw@% (pid 1)" in line, line
         assert niceness(bridge.pid) == QUEUED_NICENESS
         assert sim.jobs() == []  # nothing sent while the cluster is held
     assert bridge.wait(timeout=60) == 0, bridge.stderr.read()
@@ -76,3 +77,25 @@ def test_a_bridge_with_the_cluster_to_itself_keeps_its_priority(sim: Sim, tmp_pa
     finally:
         bridge.kill()
         bridge.wait()
+
+
+def test_the_holder_says_which_account_and_the_waiter_hears_each_one(tmp_path: Path) -> None:
+    heard: list[str] = []
+    first = ClusterLock(ZONE, CLUSTER, tmp_path, holder="add-user a_rw@% (pid 1)")
+    waiter = ClusterLock(ZONE, CLUSTER, tmp_path, holder="add-user c_rw@% (pid 3)", on_wait=heard.append)
+    assert first.try_take() and read_holder(first.holder_path) == "add-user a_rw@% (pid 1)"
+    assert first.holder_path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(DeadlineExceeded, match=r"held by add-user a_rw@% \(pid 1\)"):
+        waiter.wait(Deadline(0.2))
+    first.close()  # the next in line takes its turn, and says so
+    assert not first.holder_path.exists()
+    second = ClusterLock(ZONE, CLUSTER, tmp_path, holder="add-user b_rw@% (pid 2)")
+    assert second.try_take()
+    heard.clear()
+    timer = threading.Timer(1.2, second.close)
+    timer.start()
+    waiter.wait(Deadline(10))
+    timer.join()
+    assert heard == ["add-user b_rw@% (pid 2)"] and waiter.held
+    assert read_holder(waiter.holder_path) == "add-user c_rw@% (pid 3)"
+    waiter.close()

@@ -31,14 +31,13 @@ from e2e_project import Project, password_for, scan
 from helpers import MariaDB
 from kill_redeploy import text
 from login_probe import Credentials, LoginProbe
-from rotation_stack import Job, active_users, declare, ended, others_inside, rotation_missing, rotation_project
+from rotation_stack import Job, active_users, declare, ended, others_inside, rotation_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mariadb, pytest.mark.reliability]
 Record = Callable[..., None]
 ACCOUNTS, JOB_SECONDS = 10, 1.0
 # Remove once a replaced account is deleted and added back in one turn (issue 22 item 1): until then the
 # single-user test ends as an expected failure when, and only when, accounts were re-created in two turns.
-KNOWN_GAP = "issue 22 item 1: a rotation runs every del_user before the add_users"
 
 
 def rotation_jobs(project: Project, before: set[str]) -> list[Job]:
@@ -78,15 +77,10 @@ def test_single_user_rotation_fails_logins_only_in_each_accounts_own_turn(
         assert all(can_log_in(mariadb, u, project.passwords[u]) and not can_log_in(mariadb, u, old[u]) for u in users)
         assert failed, "the application saw no outage: a single-user rotation re-creates each account"
         assert failed_outside_gap(failed, jobs) == []
-        if KNOWN_GAP:
-            assert split, f"every account was re-created in one turn: remove KNOWN_GAP ({KNOWN_GAP})"
-            pytest.xfail(f"{KNOWN_GAP}: {len(split)} of {ACCOUNTS} accounts missing across other accounts' jobs")
         assert split == [], f"accounts missing across other accounts' jobs: {split}"
 
 
 def test_alternating_users_rotation_fails_no_login(tmp_path: Path, mariadb: MariaDB, reliability: Record) -> None:
-    if why := rotation_missing():
-        pytest.skip(why)
     with rotation_project(tmp_path / "project", mariadb, JOB_SECONDS) as project:
         users = declare(project, ACCOUNTS, "alternating", 1)
         project.cdktf("deploy")

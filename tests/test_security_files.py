@@ -143,7 +143,7 @@ def test_parallel_bridges_meet_in_the_same_directory(runtime: Path, sim: Sim) ->
         bridge = subprocess.Popen([str(VENV_BIN / "qingcloud-mysqlplus"), *ADD], env=env, stderr=subprocess.PIPE,
                                   text=True)  # fmt: skip
         assert bridge.stderr is not None
-        assert "waiting for another bridge on the same cluster" in bridge.stderr.readline()
+        assert "waiting for the cluster lock, held by" in bridge.stderr.readline()
         assert sim.jobs() == []
     assert bridge.wait(timeout=60) == 0, bridge.stderr.read()
 

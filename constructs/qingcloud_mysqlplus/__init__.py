@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .rules import AccountRuleError, Privilege
+from .rules import AccountRuleError, Privilege, Rotation
 
 __version__ = "0.4.0"  # as pyproject.toml
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "MysqlPlusAccount",
     "MysqlPlusAccountError",
     "Privilege",
+    "Rotation",
     "__version__",
     "ephemeral_password",
 ]

@@ -8,9 +8,10 @@ PG_CONN_STR, as in a CI job).
 
 Each account: {"id", "user", "cluster", "host", "database", "privilege",
 "password_version", "timeout", "endpoint", "from_variables",
-"keep_on_destroy", "replace_existing", "restart_proxies"}; its password is
-the ephemeral variable pw_<user>.  The last three reach the construct only
-when present, so older constructs without them keep working.  Props named in
+"keep_on_destroy", "replace_existing", "restart_proxies", "rotation"}; its
+password is the ephemeral variable pw_<user>.  The last four reach the
+construct only when present, so older constructs without them keep working;
+with "rotation", the output active_<id> is the construct's active_user.  Props named in
 "from_variables" come from a plain Terraform variable v_<id>_<prop> instead
 (set by TF_VAR_... at deploy time), so their values are unknown at synth and
 checked by the bridge.
@@ -27,7 +28,7 @@ framework = importlib.import_module(spec.get("framework", "cdktf"))  # cdktf or 
 
 from qingcloud_mysqlplus import MysqlPlusAccount, ephemeral_password  # noqa: E402
 
-OPTIONAL_PROPS = ("keep_on_destroy", "replace_existing", "restart_proxies")
+OPTIONAL_PROPS = ("keep_on_destroy", "replace_existing", "restart_proxies", "rotation")
 
 app = framework.App()
 stack = framework.TerraformStack(app, "e2e")
@@ -49,5 +50,7 @@ for item in spec["accounts"]:
     for name in item.get("from_variables", []):
         variable_id = f"v_{item['id']}_{name}".replace("-", "_")
         props[name] = framework.TerraformVariable(stack, variable_id, type="string").string_value
-    MysqlPlusAccount(stack, item["id"], password=ephemeral_password(stack, f"pw_{item['user']}"), **props)
+    made = MysqlPlusAccount(stack, item["id"], password=ephemeral_password(stack, f"pw_{item['user']}"), **props)
+    if "rotation" in item:
+        framework.TerraformOutput(stack, f"active_{item['id']}".replace("-", "_"), value=made.active_user)
 app.synth()

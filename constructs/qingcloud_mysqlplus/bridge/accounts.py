@@ -62,8 +62,9 @@ class Events:
         if self.on_retry is not None:
             self.on_retry(cause, delay)
 
-    def job_submitted(self, _service: str, job_id: str) -> None:
+    def job_submitted(self, service: str, job_id: str) -> None:
         self.running = job_id
+        self.on_status(service, job_id, "submitted")  # its id, before the first poll
 
     def job_done(self, service: str, job: Job) -> None:
         """A job of ours finished successfully (a failed one stays ``running``: it was the last one waited for)."""

@@ -35,9 +35,12 @@ HTTP_TIMEOUT = "QINGCLOUD_MYSQLPLUS_HTTP_TIMEOUT"
 LOCK_DIR = "QINGCLOUD_MYSQLPLUS_LOCK_DIR"
 QUIET = "QINGCLOUD_MYSQLPLUS_QUIET"
 STATUS_FILE = "QINGCLOUD_MYSQLPLUS_STATUS_FILE"
+# The construct's two add steps (see cdk/steps.py and bridge/handoff.py); no flag: only local-exec sets them.
+DEFER = "QINGCLOUD_MYSQLPLUS_DEFER"  # set: the first add step; 1: without the password's variable, defer to the next
+IF_DEFERRED = "QINGCLOUD_MYSQLPLUS_IF_DEFERRED"  # 1: add only if the step before deferred to this one
 # Some props' variables, by the names other modules use (the table declares them).
-PASSWORD, ENDPOINT, KEEP, ALLOW_HTTP = (
-    field(name).env for name in ("password", "endpoint", "keep_on_destroy", "allow_insecure_http")
+PASSWORD, PASSWORD_ENV, ENDPOINT, KEEP, ALLOW_HTTP = (
+    field(name).env for name in ("password", "password_env", "endpoint", "keep_on_destroy", "allow_insecure_http")
 )
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

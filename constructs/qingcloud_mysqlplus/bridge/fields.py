@@ -25,12 +25,14 @@ from ..rules import (
     ALL_HOSTS,
     AccountRuleError,
     Privilege,
+    Rotation,
     check_cluster_id,
     check_database,
     check_user,
     check_zone,
     normalize_host,
     normalize_privilege,
+    normalize_rotation,
     normalize_ssl,
     shown,
 )
@@ -219,6 +221,10 @@ FIELDS = (
           check=normalize_ssl, help_rank=160),
     Field("password_version", "int", 1, "bump it with a new password to rotate", replaces=True,
           check=_password_version),
+    Field("rotation", "Rotation | str", Rotation.SINGLE_USER,
+          "`ALTERNATING_USERS`: two accounts, `user` and `user_alt`, take turns, so a rotation takes no login away "
+          "(see docs/rotation.md); needs literal names and settings and the stack's state at synth",
+          check=normalize_rotation),
     Field("endpoint", "str | None", None,
           "for private clouds and the simulator; plain `http://` only to this machine (`127.0.0.1`, `::1`, "
           "`localhost`) unless `allow_insecure_http`",

@@ -1,5 +1,8 @@
 """A per-cluster lock, so parallel bridge processes on one machine take turns.
 
+The holder writes which account it works on beside the lock (``.holder``), so
+that the bridges waiting for it can say for whom they wait.
+
 A MySQL Plus cluster runs one job at a time; Terraform runs provisioners in
 parallel.  ``flock`` on a file named after the cluster serialises the bridges
 of one machine without a storm of refused requests; the kernel drops the lock
@@ -32,6 +35,8 @@ from ..qingcloud.retry import Deadline
 from . import contract
 
 SPIN = 0.01  # seconds between tries: the next bridge in line goes as soon as the lock is free
+LOOK = 0.5  # seconds between reads of who holds the lock, while waiting for it
+HOLDER_BYTES = 200  # what a waiter reads of the holder file
 QUEUED_NICENESS = 10
 DEFAULT_CANDIDATES = 10  # the default path, then -1 .. -9 beside it
 OPEN_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
@@ -127,10 +132,15 @@ class ClusterLock:
     (see :func:`step_back`) while they prepare.
     """
 
-    def __init__(self, zone: str, cluster: str, lock_dir: Path | None = None) -> None:
-        """Raises :class:`LockRefused` for a directory or file others control, OSError when it cannot be made."""
-        self.cluster, self.held = cluster, False
+    def __init__(self, zone: str, cluster: str, lock_dir: Path | None = None, *, holder: str = "",
+                 on_wait: Callable[[str], None] | None = None) -> None:  # fmt: skip
+        """Raises :class:`LockRefused` for a directory or file others control, OSError when it cannot be made.
+
+        ``holder``: what this bridge works on (an account, never a secret), written beside the lock
+        while it holds it; ``on_wait``: told who holds it while this one waits, and whenever that changes."""
+        self.cluster, self.held, self.holder, self.on_wait = cluster, False, holder, on_wait
         directory, where = (open_given_dir(lock_dir), lock_dir) if lock_dir else open_default_dir(default_lock_dir())
+        self.holder_path = where / f"{safe_name(zone, cluster)}.holder"
         self.notes_path = where / f"{safe_name(zone, cluster)}.notes.json"  # the app_id: see bridge/notes.py
         self.times_path = where / f"{safe_name(zone, cluster)}.times.json"  # its job times
         try:
@@ -144,23 +154,35 @@ class ClusterLock:
         except BlockingIOError:
             return False
         self.held = True
+        if self.holder:
+            write_holder(self.holder_path, self.holder)
         return True
 
     def wait(self, deadline: Deadline, on_wait: Callable[[], None] | None = None) -> None:
-        """Take it, trying every SPIN seconds within the deadline; ``on_wait`` once if it is held."""
+        """Take it, trying every SPIN seconds within the deadline; if it is held, ``on_wait`` once, and
+        the constructor's ``on_wait`` with who holds it, again whenever that changes (read every LOOK s)."""
         if self.held or self.try_take():
             return
         if on_wait:
             on_wait()
+        told, looked = None, -LOOK
         while not self.try_take():
+            if self.on_wait and time.monotonic() - looked >= LOOK:
+                looked, holder = time.monotonic(), read_holder(self.holder_path)
+                if holder != told:
+                    told = holder
+                    self.on_wait(holder)
             if deadline.remaining() <= SPIN:
                 raise DeadlineExceeded(f"waiting for the other bridge working on {self.cluster}", deadline.seconds,
-                                       None) from None  # fmt: skip
+                                       f"held by {told}" if told else None) from None  # fmt: skip
             time.sleep(SPIN)
 
     def close(self) -> None:
-        """Release (closing the file releases the lock); closing twice is harmless."""
+        """Release (closing the file releases the lock); closing twice is harmless.  The holder file goes
+        first, so a waiter never reads this bridge's name once the next one holds the lock."""
         if self._fd >= 0:
+            if self.held and self.holder:
+                self.holder_path.unlink(missing_ok=True)
             os.close(self._fd)
         self._fd, self.held = -1, False
 
@@ -169,6 +191,30 @@ class ClusterLock:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def write_holder(path: Path, text: str) -> None:
+    """Who holds the lock, replaced in one step (a fresh 0600 file, never through a planted link)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with open(fd, "w", encoding="utf-8") as file:
+            file.write(text[:HOLDER_BYTES])
+        tmp.replace(path)
+    except OSError:  # best effort: waiters then say the holder did not tell
+        pass
+
+
+def read_holder(path: Path) -> str:
+    """What the holder wrote ("" when nothing), printable characters only."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return ""
+    with open(fd, "rb") as file:
+        data = file.read(HOLDER_BYTES)
+    return "".join(c for c in data.decode("utf-8", "replace") if c.isprintable()).strip()
 
 
 def step_back(niceness: int = QUEUED_NICENESS) -> None:

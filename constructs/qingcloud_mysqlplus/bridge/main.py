@@ -19,7 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from . import commands, contract
+from . import commands, contract, handoff
 from .exits import Interrupted, Run, ended
 from .fields import BOTH
 from .inputs import UsageError
@@ -38,6 +38,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     first = next((a for a in argv if not a.startswith("-")), "")  # a value given in the wrong place is not shown
     run = Run(first if first in COMMANDS else "", stderr or sys.stderr)
     status_file = _flag_in(argv, "--status-file") or environ.get(contract.STATUS_FILE)
+    if run.command == "add-user":  # the construct's add steps take turns (see handoff)
+        early = handoff.before(environ, status_file, run.stream)
+        if early is not None:
+            return early
+        environ = handoff.for_add(environ)
     handlers = _raise_on_signals()
     try:
         try:
@@ -51,7 +56,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             code = ended(run, err)
         _hold_signals()  # what follows is the run's record: an interrupt now would lose it
         if run.command in BOTH and status_file:
-            _keep_status(run, Path(status_file), code)
+            _keep_status(run, Path(status_file), code, handoff.step_after(environ, code))
         return code
     finally:
         _restore(handlers)
@@ -76,7 +81,8 @@ def account(run: Run, args: Any, environ: Mapping[str, str], stdin: TextIO) -> i
         run.say(f"kept {request.spec.label} on {request.cluster} (keep_on_destroy): nothing deleted")
         return contract.EXIT_OK
     try:
-        lock = ClusterLock(request.settings.zone, request.cluster, Path(request.lock_dir) if request.lock_dir else None)
+        lock = ClusterLock(request.settings.zone, request.cluster, Path(request.lock_dir) if request.lock_dir else None,
+                           holder=f"{run.command} {request.spec.label} (pid {os.getpid()})", on_wait=report.lock_held)  # fmt: skip
     except OSError as err:  # configuration: nothing was sent
         raise UsageError(f"cannot open the cluster's lock file ({err.strerror}): point --lock-dir or "
                          f"{contract.LOCK_DIR} at a directory of yours that you can write") from None  # fmt: skip
@@ -86,14 +92,18 @@ def account(run: Run, args: Any, environ: Mapping[str, str], stdin: TextIO) -> i
 
     events = events_to(report)
     run.job = lambda: events.running
-    outcome = perform(request, events, lock)
+    report.start_heartbeat()
+    try:
+        outcome = perform(request, events, lock)
+    finally:
+        report.stop()  # no "still ..." line after this: the last line is the result
     run.say(outcome_line(outcome, request.spec.label, request.cluster, report.elapsed()))
     return contract.EXIT_OK
 
 
-def _keep_status(run: Run, path: Path, code: int) -> None:
+def _keep_status(run: Run, path: Path, code: int, step: str = "") -> None:
     try:
-        write_status(path, code, run.last)
+        write_status(path, code, run.last, step=step)
     except OSError as err:
         run.say(f"cannot write the status file ({err.strerror}): the next step will say it left no result")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from ..rules import AccountRuleError, check_account
+from ..rules import AccountRuleError, Privilege, check_account, primary_of
 from .doctor import Check
 from .inventory import Account, Inventory
 from .probe import ProbeResult
@@ -83,7 +83,11 @@ def python(inv: Inventory, zone: str) -> str:
             "# current password: the deploy then adopts each account as it is (without a job when its add_user is",
             "# among the cluster's 100 newest jobs; else after one add_user that fails or is refused).",
             "from qingcloud_mysqlplus import MysqlPlusAccount, Privilege, ephemeral_password", ""]  # fmt: skip
-    body = [_declaration(a, inv.cluster, zone) for a in inv.accounts]
+    pairs = alternating_pairs(inv)
+    if pairs:
+        head[-2] = head[-2].replace("Privilege, ", "Privilege, Rotation, ")
+    seconds = set(pairs.values())
+    body = [_declaration(a, inv.cluster, zone, pairs.get(a.user)) for a in inv.accounts if a not in seconds]
     doubts = [
         printable(f"# {u.user}: not declared, uncertain ({u.why}); check it in the console") for u in inv.uncertain
     ]
@@ -97,10 +101,28 @@ def _literal(text: str) -> str:
     return json.dumps(text)
 
 
-def _declaration(a: Account, cluster: str, zone: str) -> str:
+def alternating_pairs(inv: Inventory) -> dict[str, Account]:
+    """A recognised pair of alternating users: ``x`` and ``x_alt`` both listed, neither a superuser (a pair
+    never is).  The first account's name -> the second account."""
+    listed = {a.user: a for a in inv.accounts}
+    found = {}
+    for user, second in listed.items():
+        first = listed.get(primary_of(user) or "")
+        if first is not None and Privilege.SUPERUSER.value not in (first.priv, second.priv):
+            found[first.user] = second
+    return found
+
+
+def _declaration(a: Account, cluster: str, zone: str, second: Account | None = None) -> str:
     channel = f", through the {a.channel}" if a.channel else ""
     why = not_exact(a)
     lines = [f"# {a.user}: made by add_user job {a.job_id} (ended {a.created}{channel})."]
+    if second is not None:
+        lines += [f"# {second.user}: made by add_user job {second.job_id} (ended {second.created}): the pair's second "
+                  "account (rotation=ALTERNATING_USERS).",
+                  f"# The first deploy adopts {a.user} as declared here; the first rotation re-makes {second.user},",
+                  f"# whose add fails as it exists, unless that deploy sets replace_existing=True or "
+                  f"{second.user} is deleted first."]  # fmt: skip
     if why:
         lines.append(f"# Not adoptable as declared: {why}; a deploy leaves it untouched and fails, saying so.")
     lines.append(
@@ -110,6 +132,8 @@ def _declaration(a: Account, cluster: str, zone: str) -> str:
     props = {"cluster_id": _literal(cluster), "zone": _literal(zone), "user": _literal(a.user),
              "password": f"ephemeral_password(self, {_literal('pw_' + a.user)})", "host": _literal(a.host),
              "database": _literal(a.database), "privilege": privilege, "ssl": str(a.ssl == "YES")}  # fmt: skip
+    if second is not None:
+        props["rotation"] = "Rotation.ALTERNATING_USERS"
     code = ["MysqlPlusAccount(", "    self,", f"    {_literal(a.user)},",
             *(f"    {name}={value}," for name, value in props.items()), ")", ""]  # fmt: skip
     if why.startswith(REFUSED):

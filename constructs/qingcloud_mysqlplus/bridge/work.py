@@ -52,7 +52,7 @@ def perform(invocation: Invocation, events: Events, lock: ClusterLock) -> Outcom
         _learn_app(ctx, notes, queued)
         first = look_first(ctx, invocation.spec.user)
         if queued:
-            lock.wait(ctx.deadline, on_wait=lambda: ctx.notice("waiting for another bridge on the same cluster"))
+            lock.wait(ctx.deadline)  # the lock tells the report who holds it
             first = _after_waiting(ctx, invocation, first, timed)
         try:
             return _decide(ctx, invocation, first)

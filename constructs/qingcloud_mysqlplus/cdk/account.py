@@ -15,8 +15,8 @@ from pathlib import Path
 from constructs import Construct
 
 from ..bridge.fields import FIELDS
-from ..rules import ALL_DATABASES, ALL_HOSTS, Privilege
-from .block import AccountsBlock, construct_path, reference
+from ..rules import ALL_DATABASES, ALL_HOSTS, Privilege, Rotation
+from .block import AccountsBlock, active_reference, construct_path, reference
 from .names import ACCOUNTS_ID
 from .props import PROP_NAMES, AccountProps, MysqlPlusAccountError
 from .variables import ephemeral_password
@@ -49,10 +49,13 @@ class MysqlPlusAccount(Construct):
 
     Props are keyword only, declared in ``qingcloud_mysqlplus.bridge.fields``
     (listed below; a test holds these keyword arguments to that table).  A
-    change to a prop that "replaces" replaces the account (delete, then add):
-    there is no API to modify one.  Attributes ``user``, ``host``,
-    ``database`` and ``cluster_id`` are references that resolve only once the
-    account is confirmed made, so a resource using them waits for it.
+    change to a prop that "replaces" replaces the account (delete, then add,
+    in one bridge run per account): there is no API to modify one.  With
+    ``rotation=Rotation.ALTERNATING_USERS`` two accounts (``user`` and
+    ``user_alt``) take turns instead, and ``active_user`` names the one to log
+    in as.  Attributes ``user``, ``host``, ``database``, ``cluster_id`` and
+    ``active_user`` are references that resolve only once the account is
+    confirmed made, so a resource using them waits for it.
     """
 
     def __init__(
@@ -70,6 +73,7 @@ class MysqlPlusAccount(Construct):
         privilege: Privilege | str = Privilege.STANDARD,
         ssl: bool = False,
         password_version: int = 1,
+        rotation: Rotation | str = Rotation.SINGLE_USER,
         endpoint: str | None = None,
         allow_insecure_http: bool = False,
         timeout_seconds: int | float = 600,
@@ -82,24 +86,37 @@ class MysqlPlusAccount(Construct):
         props = AccountProps(**{name: given[name] for name in PROP_NAMES})
         super().__init__(scope, id)
         account = props.validate(construct_path(self, scope, id))
-        AccountsBlock.of(scope, account.bridge_command or bridge_interpreter()).add(account)
+        self._block = AccountsBlock.of(scope, account.bridge_command or bridge_interpreter())
+        self._block.add(account)
         self.key = account.key
+        self.rotation: Rotation = account["rotation"]
+
+    def _attribute(self, name: str) -> str:
+        if self.rotation is Rotation.ALTERNATING_USERS:  # the active account, decided from the state at synth
+            return active_reference(self._block, self.key, name)
+        return reference(self.key, name)
+
+    @property
+    def active_user(self) -> str:
+        """The account an application should log in as now (with alternating users, the active one of the
+        pair); it resolves once that account is confirmed made.  Use it in a ``TerraformOutput``."""
+        return self._attribute("user")
 
     @property
     def user(self) -> str:
-        return reference(self.key, "user")
+        return self._attribute("user")
 
     @property
     def host(self) -> str:
-        return reference(self.key, "host")
+        return self._attribute("host")
 
     @property
     def database(self) -> str:
-        return reference(self.key, "database")
+        return self._attribute("database")
 
     @property
     def cluster_id(self) -> str:
-        return reference(self.key, "cluster_id")
+        return self._attribute("cluster_id")
 
 
 def _props_doc() -> str:

@@ -18,12 +18,17 @@ runs with ``replace_existing``, so the deploy restores the declaration
 in memory, never kept.
 
 Everything here is bounded, optional and said in one line per stack on
-stderr; ``QINGCLOUD_MYSQLPLUS_LOOKUPS=0`` turns it off (fixed tokens).
+stdout: cdktf-cli 0.21 and cdktn-cli 0.24 print an app's stdout as it is, but
+log each chunk of its stderr as ``[ERROR]``, so a healthy synth said there
+would look like a failure.  ``QINGCLOUD_MYSQLPLUS_LOOKUPS=0`` turns the reads
+off (fixed tokens).
 Nothing imports cdktf here: the callers pass plain data.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import secrets
 import sys
@@ -36,11 +41,12 @@ from ..qingcloud.errors import QingCloudError
 from ..qingcloud.history import read
 from ..qingcloud.retry import Deadline
 from ..qingcloud.settings import InsecureEndpoint, SettingsError, resolve
-from .state import StackWhere, confirmed, deployed, read_state
+from .state import StackWhere, confirmed, created_with, deployed, once_confirmed, read_state
 from .verdicts import Verdict, Wanted, digest, drift, verdict
 
 LOOKUPS_ENV = "QINGCLOUD_MYSQLPLUS_LOOKUPS"
 UNCHECKED = "unchecked"  # the token of every account while lookups are off
+SETTINGS_AT = 3  # where the settings start in A's triggers_replace (after cluster, zone, user: steps.IDENTITY)
 CLUSTER_SECONDS = 10.0  # all of one stack's job-history reads
 HTTP_SECONDS = 5.0
 SHOWN_NAMES = 5
@@ -48,9 +54,13 @@ Say = Callable[[str], None]
 
 
 class Tokens(dict[str, str]):
-    """Key -> token; ``restore`` holds the keys whose add must restore the declaration (drift)."""
+    """Key -> token; ``restore`` holds the keys whose add replaces what is there: the declaration changed
+    behind Terraform's back (drift), the settings changed since the account's add, or an unfinished add
+    where an add of this stack once finished (the account there is the stack's; a key never confirmed
+    keeps a plain add, which fails loudly on a foreign account)."""
 
     restore: frozenset[str] = frozenset()
+    decided: bool = False  # the state was read: restore says every key whose add replaces
 
 
 _HISTORY: dict[tuple[str, ...], dict[str, Verdict]] = {}  # per process: one read per cluster
@@ -62,20 +72,26 @@ def off(environ: Mapping[str, str]) -> bool:
 
 
 def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, str] = os.environ,
-           say: Say | None = None) -> Tokens:  # fmt: skip
-    """The token of each wanted account, and one line on stderr saying why."""
+           say: Say | None = None, state: dict[str, Any] | str | None = None) -> Tokens:  # fmt: skip
+    """The token of each wanted account, and one line on stdout saying why (``state``: already read)."""
     wanted = list(wanted)
     if off(environ):
         return Tokens({w.key: UNCHECKED for w in wanted})
-    say = say or _stderr
-    state = read_state(where, environ)
+    say = say or _stdout
+    state = read_state(where, environ) if state is None else state
     stored = confirmed(state) if isinstance(state, dict) else {}
     before = deployed(state) if isinstance(state, dict) else {}
+    created = created_with(state, SETTINGS_AT) if isinstance(state, dict) else {}
+    ours = once_confirmed(state) if isinstance(state, dict) else set()
     verdicts, notes = check_clusters([w for w in wanted if w.key in stored], environ)
-    result, readd, restore, new = Tokens(), [], {}, []
+    result, readd, restore, new, remade = Tokens(), [], {}, [], []
     for w in wanted:
         token, verdict = stored.get(w.key), verdicts.get(w.key)
-        if token is not None and verdict is not None and verdict.present is False:
+        if token is not None and not made_for(token, created.get(w.key), w.settings):
+            remade.append(w.name)  # its settings changed since its add: made again, replacing what is there
+            restore[w.key] = ""
+            token = None
+        elif token is not None and verdict is not None and verdict.present is False:
             readd.append(f"{w.name} (missing on {w.cluster}: {verdict.words})")
             token = None
         elif token is not None and verdict is not None and (changed := drift(w, verdict, before.get(w.key))):
@@ -83,11 +99,39 @@ def tokens(where: StackWhere, wanted: Iterable[Wanted], environ: Mapping[str, st
             token = None
         if token is None and w.key not in stored:
             new.append(w.name)
-        result[w.key] = token or secrets.token_hex(8)
-    result.restore = frozenset(restore)
-    notes = [f"restoring {', '.join(restore.values())}"] * bool(restore) + notes
-    say(f"{contract.PROG}: stack {where.stack_id}: {_summary(state, len(wanted), new, readd, notes, len(restore))}")
+        result[w.key] = token or new_token(w.settings)
+    unfinished = {w.key for w in wanted if w.key in ours and w.key not in stored}  # e.g. killed mid-replacement
+    result.restore, result.decided = frozenset(restore) | frozenset(unfinished), isinstance(state, dict)
+    restoring = [words for words in restore.values() if words]
+    notes = [f"restoring {', '.join(restoring)}"] * bool(restoring) + notes
+    notes = [f"re-making with the declared settings: {_names(remade)}"] * bool(remade) + notes
+    line = _summary(state, len(wanted), new, readd, notes, len(restore))
+    say(f"{contract.PROG}: stack {where.stack_id}: {line}")
     return result
+
+
+def new_token(settings: tuple[str, ...] | None) -> str:
+    """A fresh token; with the settings' digest after a dot when they are literals, so the next synth can
+    tell which settings the add it starts was for (:func:`made_for`)."""
+    return secrets.token_hex(8) + (f".{settings_digest(settings)}" if settings is not None else "")
+
+
+def settings_digest(settings: tuple[str, ...]) -> str:
+    return hashlib.sha256(json.dumps(list(settings)).encode()).hexdigest()[:12]
+
+
+def made_for(token: str, created: tuple[str, ...] | None, settings: tuple[str, ...] | None) -> bool:
+    """Whether a confirmed add was for the declared settings (True when that cannot be told).
+
+    A token made here carries its settings' digest; an older one (0.4.0, or settings that were tokens)
+    was made when A was created, whose settings A's ignored triggers keep.  So a deploy killed after A's
+    in-place update and before the add (the plan then shows no change) is still made again."""
+    if settings is None:
+        return True
+    _, dot, digest = token.partition(".")
+    if dot:
+        return digest == settings_digest(settings)
+    return created is None or created == settings
 
 
 def _summary(state: dict[str, Any] | str, count: int, new: list[str], readd: list[str], notes: list[str],
@@ -112,8 +156,9 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else "")
 
 
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def _stdout(line: str) -> None:
+    """The CLIs relay the app's stdout unmarked (its stderr shows as ``[ERROR]``)."""
+    print(line, file=sys.stdout, flush=True)
 
 
 # -- the clusters ------------------------------------------------------------------------------

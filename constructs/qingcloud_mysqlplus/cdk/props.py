@@ -9,13 +9,14 @@ time with the same rules.  Here are only the rules between props.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..bridge.fields import BY_NAME, FIELDS, REQUIRED, Field
 from ..qingcloud.endpoint import Endpoint, plain_http_refused
-from ..rules import AccountRuleError, check_privilege_scope
+from ..rules import AccountRuleError, Privilege, Rotation, check_privilege_scope, pair_of
 from .framework import fw, unresolved
 
 PROP_NAMES = tuple(f.name for f in FIELDS)
@@ -99,6 +100,25 @@ def _checked(row: Field, value: Any) -> Any:
     return value if unresolved(value) else row.normalize(value)
 
 
+def _check_alternating(values: Mapping[str, Any]) -> None:
+    """What a pair needs at synth: names and settings known (which account is active is decided from the
+    stack's state by comparing them), a second name within 26 characters, and not a superuser."""
+    from .lookups import LOOKUPS_ENV, off  # lookups reads the props' results, not the other way
+
+    if values["privilege"] is Privilege.SUPERUSER:
+        raise _Refused("rotation: ALTERNATING_USERS with privilege SUPERUSER would make two superusers, and a "
+                       "MySQL Plus cluster allows only one; use Rotation.SINGLE_USER")  # fmt: skip
+    tokens = [name for name in ("cluster_id", "user", "host", "database", "zone") if unresolved(values[name])]
+    if tokens:
+        raise _Refused(f"rotation: ALTERNATING_USERS needs {', '.join(tokens)} known at synth (a token was given), "
+                       "since the active account is chosen there by comparing the declaration with the stack's "
+                       "state")  # fmt: skip
+    pair_of(values["user"])
+    if off(os.environ):
+        raise _Refused(f"rotation: ALTERNATING_USERS chooses the active account from the stack's state at synth, "
+                       f"and {LOOKUPS_ENV}=0 turns that read off; unset it for this stack")  # fmt: skip
+
+
 def _check_between(values: Mapping[str, Any]) -> None:
     """The rules between props: one source of the password, a superuser's database, plain http's consent."""
     password, env = values["password"], values["password_env"]
@@ -116,3 +136,5 @@ def _check_between(values: Mapping[str, Any]) -> None:
                            "signed requests and the password in clear; expected https://, http:// to this machine "
                            "(127.0.0.1, ::1, localhost), or allow_insecure_http=True for a private cloud on a "
                            "trusted network")  # fmt: skip
+    if values["rotation"] is Rotation.ALTERNATING_USERS:
+        _check_alternating(values)

@@ -124,6 +124,23 @@ def confirmed(state: Mapping[str, Any]) -> dict[str, str]:
     return result
 
 
+def once_confirmed(state: Mapping[str, Any]) -> set[str]:
+    """The keys with a confirmed-instance (D) at all: an add of this stack finished there once, so the
+    account at that key is the stack's (D is made only after all of M's steps, and is never tainted)."""
+    return set(_instances(state, CONFIRMED_ID))
+
+
+def created_with(state: Mapping[str, Any], first: int) -> dict[str, tuple[str, ...]]:
+    """Key -> A's stored ``triggers_replace`` from position ``first`` on: the settings A was created with
+    (they are in ``ignore_changes``, so an in-place update leaves them)."""
+    found = {}
+    for key, instance in _instances(state, ACCOUNTS_ID).items():
+        value = _attribute(instance, "triggers_replace")
+        if isinstance(value, list) and len(value) > first:
+            found[key] = tuple(str(v) for v in value[first:])
+    return found
+
+
 def deployed(state: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """Key -> the declared fields the state holds for each account (its accounts-block input)."""
     found: dict[str, Mapping[str, Any]] = {}

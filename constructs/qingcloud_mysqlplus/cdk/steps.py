@@ -4,7 +4,13 @@ A (``qingcloud_mysqlplus_accounts``) keeps the props whose change replaces
 the account and those its destroy step reads (a destroy step may read only
 ``self.input``); M (``qingcloud_mysqlplus_made``) keeps, for its add step,
 each prop exactly as the bridge reads it from the environment.  The password
-is in neither: the add step reads it from the stack's ephemeral passwords.
+is in neither, nor in the visible add step: Terraform hides every line of a
+step whose configuration holds an ephemeral value, so the visible step names
+the password's variable (``TF_VAR_<name>`` of an ``ephemeral_password``) and
+the bridge reads it from the environment local-exec inherits from Terraform.
+Only when that variable is not there (the value came from ``-var`` or a
+tfvars file) does the hidden step, which holds the ephemeral value, do the
+add; ``replay`` then shows its result.
 """
 
 from __future__ import annotations
@@ -25,6 +31,13 @@ ADD_ENV = {f.env: f.step_key for f in ADDED}  # environment variable of the add 
 DELETED = tuple(f for f in FIELDS if DELETE in f.commands)  # what the destroy step reads from A's input
 DEL_ENV = {f.env: f.input_key for f in DELETED}  # environment variable of the destroy step -> its key in A's input
 REPLACE = field("replace_existing")  # what the add of an account changed behind Terraform's back turns on
+UNDECIDED = "auto"  # M's replace_existing when the synth could not read the state: the add step decides from A
+IDENTITY = ("cluster_id", "zone", "user")  # a change of these is another account: A is replaced (delete, add)
+REPLACING = tuple(f for f in FIELDS if f.replaces)  # in TRIGGERS' order
+SETTINGS = tuple(f for f in REPLACING if f.name not in IDENTITY)  # re-made in one add run, A updated in place
+IGNORED = [f"triggers_replace[{i}]" for i, f in enumerate(REPLACING) if f in SETTINGS]  # A keeps its creation's
+PASSWORD_ENV = field("password_env")
+DEFER_KEY = "defer"  # M's map: whether the visible add step may leave the add to the hidden one
 
 
 def declared_input(a: Account) -> dict[str, Any]:
@@ -32,13 +45,27 @@ def declared_input(a: Account) -> dict[str, Any]:
     return {f.input_key: _plain(a[f.name]) for f in DECLARED} | {"construct": a.path}
 
 
-def made_value(a: Account, restore: bool = False) -> dict[str, str]:
-    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``.  ``restore``: the
-    account was changed behind Terraform's back, so its add replaces what is there."""
+def made_value(a: Account, restore: bool = False, undecided: bool = False) -> dict[str, str]:
+    """The add step's fields: exactly what the bridge reads from ``ADD_ENV``.  ``restore``: the add
+    replaces what is there (changed behind Terraform's back, or settings changed since the add).
+    ``undecided``: the synth could not tell (lookups off, state unreadable): the add step decides from A."""
     value = {f.step_key: _as_read(f, a[f.name]) for f in ADDED}
     if restore:
         value[REPLACE.step_key] = contract.flag_word(True)
+    elif undecided and value[REPLACE.step_key] != contract.flag_word(True):
+        value[REPLACE.step_key] = UNDECIDED
+    if a["password"] is not None:  # a token: the visible step reads its variable when it knows it, else defers
+        value[PASSWORD_ENV.step_key] = _variable_of(a["password"])
+    value[DEFER_KEY] = contract.flag_word(a["password"] is not None)
     return value
+
+
+def _variable_of(token: str) -> str:
+    """``TF_VAR_<name>`` of an ``ephemeral_password`` token; "" for any other token (the hidden step adds it)."""
+    from .variables import variable_of  # variables imports block, which imports this module
+
+    name = variable_of(token)
+    return f"TF_VAR_{name}" if name else ""
 
 
 def _plain(value: Any) -> Any:
@@ -73,17 +100,51 @@ def _flag_word(condition: str) -> str:
     return f'${{{condition} ? "{contract.flag_word(True)}" : "{contract.flag_word(False)}"}}'
 
 
-def add_steps(interpreter: list[str]) -> list[dict[str, Any]]:
-    """``add-user`` (with the password) records its result; ``replay`` (without) prints it and fails for it.
+def replaced_by(accounts: str) -> list[str]:
+    """M's ``replace_triggered_by``: a change of one of A's settings (``input``: known at plan, unlike
+    ``output``, which is unknown during an update and would trigger on every change of A)."""
+    return [f"{accounts}[each.key].input.{f.input_key}" for f in SETTINGS]
 
-    Terraform hides all output of a step whose configuration holds an
-    ephemeral value, so the add step never fails by itself; the replay step
-    shows the result and taints M when the add failed.
+
+def replace_flag(accounts: str) -> str:
+    """The add step's ``replace_existing``: as M's map says (the prop, a restore, or settings changed since a
+    confirmed add: decided at synth from the state).  Where the synth could not read the state, M's map says
+    ``auto`` and the step decides: A's settings changed since A was created (its ``triggers_replace`` is
+    ignored there, so it keeps that creation's values).  The bridge then deletes what the history shows and
+    adds the declaration in one run on the cluster."""
+    made = jsonencode_list(f"{accounts}[each.key].input.{f.input_key}" for f in REPLACING)
+    moved = f"jsonencode({accounts}[each.key].triggers_replace) != {made}"
+    key = f"each.value.{REPLACE.step_key}"
+    return _flag_word(f'{key} == "{contract.flag_word(True)}" || {key} == "{UNDECIDED}" && {moved}')
+
+
+def jsonencode_list(items: Any) -> str:
+    return f"jsonencode([{', '.join(items)}])"
+
+
+def add_steps(interpreter: list[str], accounts: str) -> list[dict[str, Any]]:
+    """``add-user`` without the secret (its lines show as they come), the same with it (hidden, only when
+    the first deferred to it), then ``replay`` (prints a failure, or the hidden step's result, and fails for it).
+
+    The first step reads the password from the variable it names in the
+    environment Terraform passes on; when that is not there it records that
+    it deferred and exits 0.  Neither add step fails by itself: ``replay``
+    prints a failure's one line and fails, so Terraform's error block holds
+    that line only (a failing step's block repeats all its output).  The second holds the ephemeral value, so
+    Terraform hides all its output and it never fails by itself; it adds
+    with that value, or (the first did the add) checks that the variable held
+    the value Terraform was given (``-var`` or a tfvars file wins over it).
     """
     status = contract.status_file("${self.id}")
     env = {name: f"${{each.value.{key}}}" for name, key in ADD_ENV.items()}
-    env[contract.PASSWORD] = f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'
+    env[REPLACE.env] = replace_flag(accounts)
     env[contract.STATUS_FILE] = status
-    add = {"interpreter": interpreter, "command": "add-user", "environment": env, "on_failure": "continue"}
-    replay = {"interpreter": interpreter, "command": "replay", "environment": {contract.STATUS_FILE: status}}
-    return [{"local-exec": add}, {"local-exec": replay}]
+    visible = env | {contract.DEFER: f"${{each.value.{DEFER_KEY}}}"}
+    hidden = env | {contract.IF_DEFERRED: contract.flag_word(True),
+                    contract.PASSWORD: f'${{lookup(local.{PASSWORDS_ID}, each.key, "")}}'}  # fmt: skip
+    replay = {contract.STATUS_FILE: status}
+    return [{"local-exec": {"interpreter": interpreter, "command": "add-user", "environment": visible,
+                            "on_failure": "continue"}},
+            {"local-exec": {"interpreter": interpreter, "command": "add-user", "environment": hidden,
+                            "on_failure": "continue"}},
+            {"local-exec": {"interpreter": interpreter, "command": "replay", "environment": replay}}]  # fmt: skip

@@ -31,6 +31,7 @@ class Wanted:
     declared: Mapping[str, str] | None = None  # host, database, priv, ssl as add_user sends them (None: a token)
     password: Callable[[], str | None] = field(default=lambda: None, repr=False, compare=False)  # None: unreadable
     allow_http: bool = False  # the construct's allow_insecure_http
+    settings: tuple[str, ...] | None = None  # host, database, privilege, ssl, password_version (None: a token)
 
     @property
     def name(self) -> str:
