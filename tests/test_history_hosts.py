@@ -10,6 +10,7 @@ from __future__ import annotations
 from fake_cluster import CLUSTER, FakeClient
 from qingcloud_mysqlplus.bridge.evidence import read_history
 from qingcloud_mysqlplus.bridge.inventory import from_facts
+from qingcloud_mysqlplus.bridge.render import python
 from qingcloud_mysqlplus.cdk.verdicts import Wanted, drift, verdict
 from qingcloud_mysqlplus.qingcloud.history import read
 from qingcloud_mysqlplus.qingcloud.retry import Deadline
@@ -129,3 +130,14 @@ def test_an_incomplete_read_proves_nothing_about_what_lies_below_it() -> None:
     assert read_history(client, CLUSTER, "app_rw", Deadline(60), max_pages=2, host="%").present_at("%") is None
     listed = from_facts(read(client, CLUSTER, Deadline(60), max_pages=2))
     assert "app_rw" not in [a.user for a in listed.accounts] and not listed.history_complete
+
+
+def test_python_declares_a_user_at_two_hosts_once_and_names_the_other_host() -> None:
+    client = FakeClient()
+    add_at(client, "10.0.0.1")
+    newest = add_at(client, "%")
+    code = python(from_facts(read(client, CLUSTER, Deadline(60))), "sh1a")
+    assert code.count("MysqlPlusAccount(") == 1 and code.count('user="app_rw"') == 1, code
+    assert f"made by add_user job {newest}" in code and 'host="%"' in code
+    assert "# app_rw is also at host 10.0.0.1" in code and "del-user --zone sh1a" in code
+    assert "--user app_rw --host 10.0.0.1" in code and PASSWORD not in code
