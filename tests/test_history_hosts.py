@@ -141,3 +141,11 @@ def test_python_declares_a_user_at_two_hosts_once_and_names_the_other_host() -> 
     assert f"made by add_user job {newest}" in code and 'host="%"' in code
     assert "# app_rw is also at host 10.0.0.1" in code and "del-user --zone sh1a" in code
     assert "--user app_rw --host 10.0.0.1" in code and PASSWORD not in code
+
+
+def test_an_add_user_whose_host_cannot_be_read_still_made_the_account() -> None:
+    client = FakeClient()
+    made = str(client.add("add_user", {k: v for k, v in SPEC.add_params(PASSWORD).items() if k != "host"})["job_id"])
+    facts = read(client, CLUSTER, Deadline(60))
+    assert facts.of("app_rw").live == () and verdict(facts.of("app_rw"), "%").present is True
+    assert [(a.user, a.job_id) for a in from_facts(facts).accounts] == [("app_rw", made)]

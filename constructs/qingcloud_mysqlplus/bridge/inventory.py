@@ -94,8 +94,10 @@ def from_facts(facts: Facts) -> Inventory:
         why = _doubt(found)
         if why:
             uncertain.append(Uncertain(user, why))
-        else:
+        elif found.live:
             accounts.extend(account_of(user, job, hosts) for job, hosts in found.live)
+        elif found.newest_done is not None and _service(found.newest_done) == "add_user":  # its host unreadable
+            accounts.append(account_of(user, found.newest_done))
     return Inventory(facts.cluster, tuple(accounts), tuple(uncertain), facts.depth, facts.unknown)
 
 

@@ -104,6 +104,8 @@ def verdict(facts: UserFacts, host: str | None = None) -> Verdict:
     if newest is None:
         return Verdict(None, "no add_user or del_user listed")
     live = facts.live
+    if not live and service_of(newest) == "add_user":  # its host cannot be read: the account as it made it
+        live = ((newest, ()),)
     if not live:
         return Verdict(False, f"{service_of(newest)} {newest.job_id} is its newest successful job", None,
                        newest.job_id)  # fmt: skip
