@@ -1,9 +1,12 @@
 """The accounts a cluster's job history shows: for ``qingcloud-mysqlplus accounts``, apps and scripts.
 
 QingCloud has no API that lists accounts.  The history does, as far as it
-reaches: an account exists when the newest successful account job touching
-its user is an add_user, and that job's directive holds what it was made
-with.  The facts come from the one history reader (:mod:`..qingcloud.history`);
+reaches: an account exists at a host entry when the newest successful account
+job naming that entry is an add_user, and that job's directive holds what it
+was made with.  A user may be at the entries of two add_user jobs (where
+QingCloud takes a second host): each is an account here, with the entries
+still there.  The facts, folded entry by entry, come from the one history
+reader (:mod:`..qingcloud.history`);
 only the non-secret fields of a directive are kept (never the password, the
 access key id or the signature), and nothing here prints or loads cdktf.
 """
@@ -15,7 +18,7 @@ from typing import Any
 
 from ..qingcloud.client import Client
 from ..qingcloud.errors import QingCloudError
-from ..qingcloud.history import Depth, Facts, UserFacts, read
+from ..qingcloud.history import Depth, Facts, UserFacts, entries, read
 from ..qingcloud.jobs import Job
 from ..qingcloud.retry import Deadline
 
@@ -91,7 +94,9 @@ def from_facts(facts: Facts) -> Inventory:
         why = _doubt(found)
         if why:
             uncertain.append(Uncertain(user, why))
-        elif found.newest_done is not None and _service(found.newest_done) == "add_user":
+        elif found.live:
+            accounts.extend(account_of(user, job, hosts) for job, hosts in found.live)
+        elif found.newest_done is not None and _service(found.newest_done) == "add_user":  # its host unreadable
             accounts.append(account_of(user, found.newest_done))
     return Inventory(facts.cluster, tuple(accounts), tuple(uncertain), facts.depth, facts.unknown)
 
@@ -109,10 +114,13 @@ def _service(job: Job) -> str:
     return job.request.service if job.request is not None else ""
 
 
-def account_of(user: str, job: Job) -> Account:
-    """The account an add_user made, from its directive's params (the password is never read out)."""
+def account_of(user: str, job: Job, hosts: tuple[str, ...] | None = None) -> Account:
+    """The account an add_user made, from its directive's params (the password is never read out);
+    ``hosts``: its entries still there, when a del_user removed some since."""
     params = job.request.params if job.request is not None else {}
     shown = {name: _text(params.get(name)) for name in FIELDS}
+    if hosts is not None and set(hosts) != set(entries(params.get("host"))):
+        shown["host"] = ";".join(hosts)
     return Account(user=user, host=shown["host"], database=shown["database"], priv=shown["priv"], ssl=shown["ssl"],
                    job_id=job.job_id, created=job.status_time or job.create_time,
                    channel=job.request.channel if job.request is not None else "",

@@ -9,6 +9,7 @@ add_user carried exactly what the construct would send, password included).
 from __future__ import annotations
 
 import json
+import shlex
 
 from ..rules import AccountRuleError, Privilege, check_account, primary_of
 from .doctor import Check
@@ -86,14 +87,29 @@ def python(inv: Inventory, zone: str) -> str:
     pairs = alternating_pairs(inv)
     if pairs:
         head[-2] = head[-2].replace("Privilege, ", "Privilege, Rotation, ")
-    seconds = set(pairs.values())
-    body = [_declaration(a, inv.cluster, zone, pairs.get(a.user)) for a in inv.accounts if a not in seconds]
+    seconds, newest = set(pairs.values()), _newest_per_user(inv)
+    body = [_declaration(a, inv.cluster, zone, pairs.get(a.user)) for a in newest if a not in seconds]
     doubts = [
         printable(f"# {u.user}: not declared, uncertain ({u.why}); check it in the console") for u in inv.uncertain
-    ]
+    ] + [printable(f"# {a.user} is also at host {a.host} (add_user job {a.job_id}): not declared, as a stack "
+                   f"declares one host per user; delete that host with: {_del_command(a, inv.cluster, zone)}")
+         for a in inv.accounts if a not in newest]  # fmt: skip
     if not inv.accounts:
         body = [f"# no account of {inv.cluster} is shown by its job history"]
     return "\n".join(head) + "\n" + "\n".join(body + doubts) + "\n"
+
+
+def _del_command(a: Account, cluster: str, zone: str) -> str:
+    return shlex.join(["qingcloud-mysqlplus", "del-user", "--zone", zone, "--cluster", cluster, "--user", a.user,
+                       "--host", a.host])  # fmt: skip
+
+
+def _newest_per_user(inv: Inventory) -> list[Account]:
+    """Each user's newest account (the inventory lists a user at two hosts newest first)."""
+    seen: dict[str, Account] = {}
+    for account in inv.accounts:
+        seen.setdefault(account.user, account)
+    return list(seen.values())
 
 
 def _literal(text: str) -> str:
@@ -104,7 +120,7 @@ def _literal(text: str) -> str:
 def alternating_pairs(inv: Inventory) -> dict[str, Account]:
     """A recognised pair of alternating users: ``x`` and ``x_alt`` both listed, neither a superuser (a pair
     never is).  The first account's name -> the second account."""
-    listed = {a.user: a for a in inv.accounts}
+    listed = {a.user: a for a in _newest_per_user(inv)}
     found = {}
     for user, second in listed.items():
         first = listed.get(primary_of(user) or "")

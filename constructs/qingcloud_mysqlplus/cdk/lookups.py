@@ -190,7 +190,8 @@ def check_clusters(wanted: list[Wanted], environ: Mapping[str, str]) -> tuple[di
             client = Client(access_key=settings.access_key, secret_key=settings.secret_key, zone=settings.zone,
                             endpoint=settings.endpoint, http_timeout=HTTP_SECONDS)  # fmt: skip
             try:
-                known = _HISTORY[cache] = {**known, **history(client, cluster, users - set(known), deadline)}
+                found = history(client, cluster, users - set(known), deadline, hosts_of(members))
+                known = _HISTORY[cache] = {**known, **found}
             except QingCloudError as err:
                 notes.append(f"cluster check on {cluster} failed ({err})")
                 continue
@@ -200,10 +201,23 @@ def check_clusters(wanted: list[Wanted], environ: Mapping[str, str]) -> tuple[di
     return verdicts, notes
 
 
-def history(client: Client, cluster: str, users: set[str], deadline: Deadline) -> dict[str, Verdict]:
-    """Per user, what the cluster's history says, by the construct's rule (:func:`verdict`)."""
-    facts = read(client, cluster, deadline, users)
-    return {user: verdict(facts.of(user)) for user in users}
+def hosts_of(members: list[Wanted]) -> dict[str, str | None]:
+    """User -> its declared host where that is a literal, and the only one declared for the user: the
+    account is looked for at its entries (else at whichever entries of the user are there)."""
+    hosts: dict[str, str | None] = {}
+    for w in members:
+        host = w.declared.get("host") if w.declared is not None else None
+        hosts[str(w.user)] = host if hosts.get(str(w.user), host) == host else None
+    return hosts
+
+
+def history(client: Client, cluster: str, users: set[str], deadline: Deadline,
+            hosts: Mapping[str, str | None] | None = None) -> dict[str, Verdict]:  # fmt: skip
+    """Per user, what the cluster's history says at its host in ``hosts``, by the construct's rule
+    (:func:`verdict`)."""
+    hosts = hosts or {}
+    facts = read(client, cluster, deadline, users, hosts=hosts)
+    return {user: verdict(facts.of(user), hosts.get(user)) for user in users}
 
 
 __all__ = [

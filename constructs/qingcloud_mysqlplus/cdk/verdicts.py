@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..qingcloud.history import UserFacts
+from ..qingcloud.history import UserFacts, entries, service_of
+from ..qingcloud.jobs import Job
 from ..rules import AccountRuleError, normalize_host
 
 
@@ -40,9 +41,9 @@ class Wanted:
 
 @dataclass(frozen=True)
 class Verdict:
-    present: bool | None  # False only when a successful del_user is the newest job touching the user
+    present: bool | None  # False only when a successful del_user is the newest job touching the account
     words: str
-    made: Mapping[str, Any] | None = field(default=None, repr=False)  # the newest add_user's params but passwd
+    made: Mapping[str, Any] | None = field(default=None, repr=False)  # the params but passwd of the add_user there
     job_id: str = ""
     password_digest: str | None = field(default=None, repr=False)  # of its readable passwd, keyed per process
 
@@ -86,21 +87,40 @@ def digest(password: str) -> str:
     return hmac.new(_DIGEST_KEY, password.encode(), hashlib.sha256).hexdigest()
 
 
-def verdict(facts: UserFacts) -> Verdict:
-    """The construct's reading: only a del_user as the newest successful job touching the user is
-    *missing*.  No job listed is *unknown*, not missing, even when the whole listing was read: jobs
-    age out of the listing, and a steady account must not be re-added (and fail) on every deploy
-    because its add is no longer listed."""
-    done = facts.newest_done
+def verdict(facts: UserFacts, host: str | None = None) -> Verdict:
+    """The construct's reading: *missing* only when a del_user is the newest successful job touching
+    each entry of the user that a job in the read names.  No job listed is *unknown*, not missing, even
+    when the whole listing was read: jobs age out of the listing, and a steady account must not be
+    re-added (and fail) on every deploy because its add is no longer listed.
+
+    A user may be at the entries of two add_user jobs (where QingCloud takes a second host): after a
+    host change that added the new host first, the old host's del_user is the newest job, and the
+    account is present at the new host.  ``host`` (the declared host, when a literal) picks the add_user
+    that made the account there; the params shown carry the entries still there, so that :func:`drift`
+    tells an account at other entries (re-made behind Terraform's back, or partly deleted)."""
     if facts.unknown:
         return Verdict(None, f"{facts.unknown} newer job(s) without a readable directive")
-    if done is None or done.request is None:
+    newest = facts.newest_done
+    if newest is None:
         return Verdict(None, "no add_user or del_user listed")
-    service = done.request.service
-    if service != "add_user":
-        return Verdict(False, f"{service} {done.job_id} is its newest successful job", None, done.job_id)
-    params = done.request.params
-    made = {name: value for name, value in params.items() if name != "passwd"}
-    words = f"add_user {done.job_id} is its newest successful job"
-    kept = done.request.kept_password()  # a digest only: the cache of verdicts holds no password
-    return Verdict(True, words, made, done.job_id, None if kept is None else digest(kept))
+    live = facts.live
+    if not live and service_of(newest) == "add_user":  # its host cannot be read: the account as it made it
+        live = ((newest, ()),)
+    if not live:
+        return Verdict(False, f"{service_of(newest)} {newest.job_id} is its newest successful job", None,
+                       newest.job_id)  # fmt: skip
+    wanted = set(entries(host)) if host is not None else set()
+    made = facts.made(host) if host is not None else None
+    job, hosts = next(((j, h) for j, h in live if j is made), None) or next(
+        ((j, h) for j, h in live if set(h) & wanted), live[0]
+    )
+    return _present(job, hosts)
+
+
+def _present(job: Job, hosts: tuple[str, ...]) -> Verdict:
+    params = job.request.params if job.request is not None else {}
+    shown = {name: value for name, value in params.items() if name != "passwd"}
+    if set(hosts) != set(entries(params.get("host"))):  # partly deleted since: what is there
+        shown["host"] = ";".join(hosts)
+    kept = job.request.kept_password() if job.request is not None else None  # a digest only: no password kept
+    return Verdict(True, f"add_user {job.job_id} made it", shown, job.job_id, None if kept is None else digest(kept))

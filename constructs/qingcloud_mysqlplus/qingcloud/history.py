@@ -2,10 +2,13 @@
 
 QingCloud has no API that lists accounts, and a failed job says nothing of
 why: the history is the evidence.  This module reads it, newest first, and
-returns per user the newest *successful* add_user or del_user touching it,
-the account jobs still running, how many jobs that could be its have no
-readable directive, and how far the read reached.  The bridge
-(:mod:`..bridge.evidence`) and the construct (:mod:`..cdk.lookups`) each
+returns per user its *successful* add_user and del_user jobs in the pages read,
+folded host entry by host entry (MySQL keys accounts by user and host, and
+QingCloud may take a second host for a user: each entry is there when the
+newest successful job naming it is an add_user), the account jobs still
+running, how many jobs that could be its have no readable directive, and how
+far the read reached.  The bridge (:mod:`..bridge.evidence`), the construct
+(:mod:`..cdk.verdicts`) and the inventory (:mod:`..bridge.inventory`) each
 interpret these facts with their own small rules.
 
 What the listing holds is not ours to choose (QINGCLOUD_API.md §0b):
@@ -20,9 +23,10 @@ whose directive cannot be read might be any account's.  A read that stopped
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
+from ..rules import AccountRuleError, normalize_host
 from .client import PAGE, Client
 from .errors import BAD_PARAMETER, ApiError, DeadlineExceeded, QingCloudError
 from .jobs import CUSTOM_SERVICE, RUNNING, SUCCESSFUL, Job
@@ -57,13 +61,94 @@ class Depth:
         )
 
 
+def entries(host: object) -> tuple[str, ...]:
+    """The host entries an add_user or del_user names (``%``, addresses, subnets); () when unreadable."""
+    try:
+        return tuple(normalize_host(host).split(";"))
+    except AccountRuleError:
+        return ()
+
+
+def hosts_of(job: Job) -> tuple[str, ...]:
+    """The host entries a job's directive names; () when it names none readable."""
+    return entries(job.request.params.get("host")) if job.request is not None else ()
+
+
+def service_of(job: Job) -> str:
+    return job.request.service if job.request is not None else ""
+
+
+Live = tuple[Job, tuple[str, ...]]  # an add_user still (partly) there, with its entries still there
+
+
 @dataclass(frozen=True)
 class UserFacts:
-    """What the read found about one user on this cluster, newest first."""
+    """What the read found about one user on this cluster, newest first.
+
+    ``done``: the user's successful add_user/del_user jobs in the pages read, newest first.  Folded
+    entry by entry: an entry is there when the newest of them naming it is an add_user (:attr:`live`),
+    deleted since when it is a del_user (:attr:`deleted`), and unknown when none in the read names it."""
 
     newest_done: Job | None = None  # the newest successful add_user/del_user touching it
     running: tuple[Job, ...] = ()  # its add_user/del_user jobs still pending or working, newer than that
     unknown: int = 0  # jobs newer than ``newest_done`` (or than the read's end) that could be its
+    done: tuple[Job, ...] = ()  # every successful add_user/del_user of it in the pages read, newest first
+
+    def __post_init__(self) -> None:
+        if not self.done and self.newest_done is not None:
+            object.__setattr__(self, "done", (self.newest_done,))
+
+    def newest_at(self) -> dict[str, Job]:
+        """Each host entry named in ``done`` -> the newest job naming it."""
+        newest: dict[str, Job] = {}
+        for job in self.done:
+            for host in hosts_of(job):
+                newest.setdefault(host, job)
+        return newest
+
+    @property
+    def live(self) -> tuple[Live, ...]:
+        """The add_user jobs whose entries are (partly) still there, newest first, with those entries."""
+        newest, found = self.newest_at(), []
+        for job in self.done:
+            hosts = tuple(h for h in hosts_of(job) if newest.get(h) is job and service_of(job) == "add_user")
+            if hosts:
+                found.append((job, hosts))
+        return tuple(found)
+
+    @property
+    def deleted(self) -> tuple[str, ...]:
+        """The entries a del_user removed since any add_user naming them (newest first)."""
+        return tuple(h for h, job in self.newest_at().items() if service_of(job) == "del_user")
+
+    def at(self, host: str) -> bool | None:
+        """Whether every entry of ``host`` is there by the pages read: True; False when one is not (deleted
+        since, or named by no job while the user's jobs are found); None when no job of the user is."""
+        newest = self.newest_at()
+        seen = [newest.get(h) for h in entries(host)]
+        if seen and all(job is not None and service_of(job) == "add_user" for job in seen):
+            return True
+        return False if self.done else None
+
+    def made(self, host: str) -> Job | None:
+        """The add_user that made the user at ``host`` (every entry of it, and no other), when it is there."""
+        wanted = set(entries(host))
+        return next((job for job, hosts in self.live if set(hosts) == wanted == set(hosts_of(job))), None)
+
+    def others(self, host: str) -> tuple[str, ...]:
+        """The user's entries still there other than those of ``host`` (normalized, ``;``-joined each)."""
+        wanted = set(entries(host))
+        return tuple(";".join(h for h in hosts if h not in wanted) for _job, hosts in self.live
+                     if set(hosts) - wanted)  # fmt: skip
+
+    def answered(self, host: str | None) -> bool:
+        """Whether older pages can change nothing of interest: the newest successful job is found, and an
+        add_user of the user is (its entries are the newest made), or each entry of ``host`` is named."""
+        if not self.done:
+            return False
+        if any(service_of(job) == "add_user" for job in self.done):
+            return True
+        return host is not None and set(entries(host)) <= set(self.newest_at())
 
 
 @dataclass(frozen=True)
@@ -142,15 +227,16 @@ def _page(client: Client, cluster: str, deadline: Deadline, offset: int, depth: 
 class _Reader:
     """Folds records, newest first, into per-user facts."""
 
-    def __init__(self, cluster: str, users: set[str] | None) -> None:
-        self.cluster, self.users = cluster, users
-        self.found: dict[str, UserFacts] = {}
+    def __init__(self, cluster: str, users: set[str] | None, hosts: Mapping[str, str | None]) -> None:
+        self.cluster, self.users, self.hosts = cluster, users, hosts
+        self.done_of: dict[str, list[Job]] = {}
+        self.unknown_then: dict[str, int] = {}  # user -> the unknown count when its newest done was found
         self.running: dict[str, list[Job]] = {}
         self.unknown = 0
         self.timed: dict[str, list[float]] = {}
 
     def done(self) -> bool:
-        return self.users is not None and all(u in self.found for u in self.users)
+        return self.users is not None and all(self._user(u).answered(self.hosts.get(u)) for u in self.users)
 
     def take(self, job: Job) -> None:
         mine, user = cluster_of(job, self.cluster), account_user(job)
@@ -161,35 +247,41 @@ class _Reader:
             return
         if mine:
             self._time(job)
-        if user is None or user in self.found or (self.users is not None and user not in self.users):
+        if user is None or (self.users is not None and user not in self.users):
             return
-        if job.status in RUNNING:
+        if job.status in RUNNING and user not in self.done_of:
             self.running.setdefault(user, []).append(job)
         elif job.status == SUCCESSFUL:
-            self.found[user] = UserFacts(job, tuple(self.running.pop(user, ())), self.unknown)
+            self.unknown_then.setdefault(user, self.unknown)
+            self.done_of.setdefault(user, []).append(job)
 
     def _time(self, job: Job) -> None:
         seconds = job.seconds()
         if job.status == SUCCESSFUL and job.request is not None and seconds is not None:
             self.timed.setdefault(job.request.service or job.request.action, []).append(seconds)
 
+    def _user(self, user: str) -> UserFacts:
+        done = tuple(self.done_of.get(user, ()))
+        unknown = self.unknown_then[user] if done else self.unknown
+        return UserFacts(done[0] if done else None, tuple(self.running.get(user, ())), unknown, done)
+
     def facts(self, depth: Depth) -> Facts:
-        users = dict(self.found)
-        for user, jobs in self.running.items():
-            users[user] = UserFacts(None, tuple(jobs), self.unknown)
+        users = {user: self._user(user) for user in (*self.done_of, *self.running)}
         durations = {s: t for s, values in self.timed.items() if (t := JobTime.from_seconds(values))}
         return Facts(self.cluster, users, depth, durations, self.unknown)
 
 
 def read(client: Client, cluster: str, deadline: Deadline, users: Iterable[str] | None = None,
-         max_pages: int = MAX_PAGES, expect: str | None = None) -> Facts:  # fmt: skip
+         max_pages: int = MAX_PAGES, expect: str | None = None,
+         hosts: Mapping[str, str | None] | None = None) -> Facts:  # fmt: skip
     """The facts about ``users`` (every user seen, when None) on ``cluster``.
 
-    Reading stops once each named user's newest successful account job is found, at the end of
-    the listing, at ``max_pages``, or at the deadline (``Facts.depth`` says which).  ``expect``: a
-    job this process just ran on the cluster; a listing that reaches its end without it does not
-    show this cluster's jobs (another application's, say), so it proves nothing either."""
-    reader = _Reader(cluster, None if users is None else set(users))
+    Reading stops once each named user is answered (:meth:`UserFacts.answered`: its newest successful
+    account job is found, and an add_user of it, or each entry of its host in ``hosts`` is named), at
+    the end of the listing, at ``max_pages``, or at the deadline (``Facts.depth`` says which).
+    ``expect``: a job this process just ran on the cluster; a listing that reaches its end without it
+    does not show this cluster's jobs (another application's, say), so it proves nothing either."""
+    reader = _Reader(cluster, None if users is None else set(users), hosts or {})
     reached, shown = Depth(), expect is None
     for jobs, depth in listing(client, cluster, deadline, max_pages):
         reached, shown = depth, shown or any(job.job_id == expect for job in jobs)
