@@ -23,7 +23,7 @@ from .app import users_of
 from .canaries import SECRETS
 from .config import Config
 from .deploy import timeout_for
-from .names import STACK
+from .names import CLUSTER, STACK
 from .projects import bench_project, cli, scan_files
 from .simulator import Seen, Window, simulator
 from .steps import Failed, attempt, say
@@ -115,7 +115,9 @@ def rotate(cfg: Config, work: Path, label: str, result: ModeResult) -> ModeResul
         result.seen, result.deploy_s = window.close(), proc.seconds
         jobs = [j for j in sim.jobs() if j["job_id"] not in window.job_ids]
         if mode == "alternating":
-            alternating_gaps(result, jobs, before, active_users(project.dir), sim.accounts, proc.ended)
+            alternating_gaps(
+                result, jobs, before, active_users(project.dir), partial(sim.accounts, CLUSTER), proc.ended
+            )
         else:
             for user in users_of(spec):
                 result.gaps_s[user], result.add_jobs_s[user], result.jobs_inside[user] = gap_of(jobs, user)

@@ -174,7 +174,8 @@ def test_secrets_under_forced_failures_in_every_step(project: Project, mariadb: 
     step("create", "deploy", ("job_fail", {"on": "add_user"}), [])
     accounts[0]["host"] = "127.0.0.1"
     project.write(accounts)
-    step("replace", "deploy", ("job_fail", {"on": "add_user"}), [])
+    # every add fails: a host change tries the new host first, then deletes and adds again
+    step("replace", "deploy", ("job_fail", {"on": "add_user", "count": -1}), [])
     step("destroy", "destroy", ("job_fail", {"on": "del_user", "count": -1}), ["app_rw"])
     project.extra_env["QINGCLOUD_SECRET_KEY"] = wrong_key
     project.write(accounts)
