@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .rules import AccountRuleError, Privilege, Rotation
 
-__version__ = "0.4.0"  # as pyproject.toml
+__version__ = "0.5.0"  # as pyproject.toml
 __all__ = [
     "AccountRuleError",
     "MysqlPlusAccount",
