@@ -52,9 +52,10 @@ from .steps import IGNORED, TRIGGERS, add_steps, destroy_step, made_value, repla
 from .variables import variable_of
 
 
-@jsii.implements(fw.IAnyProducer)
+@jsii.implements(fw.IAnyProducer, fw.IStringProducer)
 class _Producer:
-    """A value computed in Python when Terraform JSON is written, not when an account is added."""
+    """A value computed in Python when Terraform JSON is written, not when an account is added (any value, or
+    a string for ``Lazy.string_value``)."""
 
     def __init__(self, produce: Callable[[], Any]) -> None:
         self._produce = produce
@@ -282,18 +283,9 @@ def _readable_password(a: Account) -> str | None:
     return os.environ.get(name) if name else None
 
 
-@jsii.implements(fw.IStringProducer)
-class _StringProducer:
-    def __init__(self, produce: Callable[[], str]) -> None:
-        self._produce = produce
-
-    def produce(self, context: Any) -> str:
-        return self._produce()
-
-
 def active_reference(block: AccountsBlock, key: str, name: str) -> str:
     """An attribute of the account an application logs in as now, decided at synth (a pair's active member)."""
-    return str(fw.Lazy.string_value(_StringProducer(lambda: reference(block.active_key(key), name))))
+    return str(fw.Lazy.string_value(_Producer(lambda: reference(block.active_key(key), name))))
 
 
 def reference(key: str, name: str) -> str:
