@@ -51,6 +51,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small and fast: 3 accounts, 1 s jobs, small synths")
     p.add_argument("--accounts", type=int, help="accounts deployed on one cluster (default 20; quick 3)")
     p.add_argument("--job-seconds", type=float, help="simulated job time of the deploys (default 6; quick 1)")
+    p.add_argument("--jitter", type=float, default=0.0, help="each job of the parts deploy and clusters runs this "
+                   "fraction of --job-seconds more or less, evenly spread (default 0: steady jobs)")  # fmt: skip
     p.add_argument("--clusters", type=int, help="clusters of the part 'clusters' (default 4; quick 2)")
     p.add_argument("--per-cluster", type=int, help="accounts on each of those clusters (default 10; quick 2)")
     p.add_argument("--rotation-accounts", type=int, help="accounts rotated in one deploy, per mode (default 10; "

@@ -39,7 +39,7 @@ def part_clusters(cfg: Config, work: Path) -> ClustersResult:
     result = ClustersResult(cfg.clusters, cfg.per_cluster, cfg.job_seconds)
     n, names = result.accounts, cluster_ids(cfg.clusters)
     say(f"cdktf deploy of {n} accounts on {cfg.clusters} clusters ({cfg.per_cluster} each, {cfg.job_seconds:g} s jobs)")
-    with simulator(cfg.job_seconds, clusters=names) as sim:
+    with simulator(cfg.job_seconds, cfg.jitter * cfg.job_seconds, clusters=names) as sim:
         project = bench_project(work / f"clusters-{n}", sim, [{"name": STACK, "accounts": n}], prefix="c",
                                 clusters=names)  # fmt: skip
         window = Window.mark(sim)

@@ -18,6 +18,7 @@ class Config:
     quick: bool
     accounts: int  # deployed on one cluster (part deploy)
     job_seconds: float  # the simulator's job time in the deploy parts
+    jitter: float  # ... give or take this fraction of it (0: steady)
     clusters: int  # part clusters: this many clusters ...
     per_cluster: int  # ... with this many accounts each
     rotation_accounts: int  # part rotation: accounts rotated in one deploy, in each mode
@@ -47,6 +48,7 @@ def config_of(args: argparse.Namespace) -> Config:
         quick=quick,
         accounts=accounts,
         job_seconds=args.job_seconds if args.job_seconds is not None else (1.0 if quick else 6.0),
+        jitter=max(0.0, float(getattr(args, "jitter", 0.0) or 0.0)),
         clusters=args.clusters or (2 if quick else 4),
         per_cluster=args.per_cluster or (2 if quick else 10),
         rotation_accounts=args.rotation_accounts or (3 if quick else 10),

@@ -29,6 +29,7 @@ class Floor:
     deploy_s: float  # the minimum of its runs
     destroy_s: float
     runs: dict[str, list[float]]
+    diff_s: float | None = None  # ``cdktf diff`` of the deployed plain stack (nothing to change)
 
 
 @dataclass
@@ -51,6 +52,8 @@ class DeployResult:
     accounts: int
     job_seconds: float
     limit_s: float
+    jitter: float = 0.0  # each job: job_seconds give or take this fraction of it
+    steady_diff_s: float | None = None  # ``cdktf diff`` of the deployed accounts (nothing to change)
     floor: Floor | None = None
     ours_deploy: Run | None = None
     ours_destroy: Run | None = None
@@ -66,12 +69,17 @@ def timeout_for(accounts: int, job_seconds: float) -> float:
 
 def floors(cfg: Config, work: Path, sim: Sim) -> Floor:
     say(f"floor: cdktf deploy/destroy of one plain terraform_data, {cfg.floor_runs} run(s)")
-    runs: dict[str, list[float]] = {"deploy": [], "destroy": []}
+    runs: dict[str, list[float]] = {"deploy": [], "diff": [], "destroy": []}
     for i in range(cfg.floor_runs):
         floor = bench_project(work / f"floor-{i}", sim, [{"name": STACK, "accounts": 0}], plain=True)
-        runs["deploy"].append(cli(floor, "deploy", STACK).seconds)
-        runs["destroy"].append(cli(floor, "destroy", STACK).seconds)
-    return Floor(min(runs["deploy"]), min(runs["destroy"]), runs)
+        for verb in runs:
+            runs[verb].append(cli(floor, verb, STACK).seconds)
+    return Floor(min(runs["deploy"]), min(runs["destroy"]), runs, min(runs["diff"]))
+
+
+def steady_diff(project: Project, runs: int) -> float:
+    """``cdktf diff`` of the deployed stack (nothing to change), the minimum of ``runs``."""
+    return min(cli(project, "diff", STACK).seconds for _ in range(runs))
 
 
 def timed(project: Project, sim: Sim, verb: str, timeout: float) -> Run:
@@ -81,7 +89,7 @@ def timed(project: Project, sim: Sim, verb: str, timeout: float) -> Run:
     return Run(proc.seconds, window.close())
 
 
-def ours(result: DeployResult, work: Path, sim: Sim) -> None:
+def ours(result: DeployResult, work: Path, sim: Sim, runs: int) -> None:
     n, timeout = result.accounts, timeout_for(result.accounts, result.job_seconds)
     label = f"cdktf deploy/destroy of {n} accounts"
     say(f"cdktf deploy of {n} accounts ({result.job_seconds:g} s jobs)")
@@ -90,6 +98,8 @@ def ours(result: DeployResult, work: Path, sim: Sim) -> None:
     if result.ours_deploy is None:
         return
     result.curve.ours[n] = result.ours_deploy.wall_s
+    say(f"cdktf diff of the {n} accounts deployed, {runs} run(s)")
+    result.steady_diff_s = attempt(result.missing, f"cdktf diff of {n} accounts", partial(steady_diff, project, runs))
     say(f"cdktf destroy of {n} accounts")
     result.ours_destroy = attempt(result.missing, label, partial(timed, project, sim, "destroy", timeout))
     scan_files(project)
@@ -128,10 +138,10 @@ def plot_point(work: Path, sim: Sim, k: int, job_seconds: float) -> float:
 
 def part_deploy(cfg: Config, work: Path) -> DeployResult:
     n, job = cfg.accounts, cfg.job_seconds
-    result = DeployResult(accounts=n, job_seconds=job, limit_s=n * job)
-    with simulator(job) as sim:
+    result = DeployResult(accounts=n, job_seconds=job, limit_s=n * job, jitter=cfg.jitter)
+    with simulator(job, cfg.jitter * job) as sim:
         result.floor = attempt(result.missing, "cdktf floor (plain terraform_data)", partial(floors, cfg, work, sim))
-        ours(result, work, sim)
+        ours(result, work, sim, cfg.floor_runs)
         peer(result, cfg, sim)
         for k in cfg.plot_sizes:
             if k != n and result.ours_deploy is not None:

@@ -26,6 +26,12 @@ def _span(run: Run | None) -> tuple[float | None, float | None]:
     return (span.busy_span_s, span.idle_s) if span else (None, None)
 
 
+def _jobs(run: Run | None) -> float | None:
+    """The jobs' own time (their sum), which varying jobs make other than the limit."""
+    span = run.seen.span if run else None
+    return span.job_time_s if span else None
+
+
 def verb_rows(verb: str, ours: Run | None, sdk: Run | None, floor: float | None, limit: float) -> list[Row]:
     """The four rows of ``cdktf deploy`` or ``destroy``: wall, busy span, idle, wall less the floor."""
     wall, sdk_wall = _wall(ours), _wall(sdk)
@@ -37,6 +43,8 @@ def verb_rows(verb: str, ours: Run | None, sdk: Run | None, floor: float | None,
         ["  cluster busy span (1st job start..last end)", secs(span), secs(limit), ratio(span, limit),
          secs(sdk_span), ratio(span, sdk_span)],
         ["  cluster idle inside the span", secs(idle), secs(0.0), "-", secs(sdk_idle), ratio(idle, sdk_idle)],
+        ["  busy span against the jobs' own time", secs(span), secs(_jobs(ours)), ratio(span, _jobs(ours)),
+         secs(sdk_span), ratio(sdk_span, _jobs(sdk))],
         [f"  wall - floor (floor {secs(floor)})", secs(less), secs(limit), ratio(less, limit), secs(sdk_wall),
          ratio(less, sdk_wall)],
     ]  # fmt: skip
@@ -60,6 +68,11 @@ def one_cluster_rows(d: DeployResult) -> list[Row]:
     rows += per_account_rows(d)
     rows.append(["floor: cdktf deploy, one plain terraform_data", secs(floor), "-", "-", "-", "-"])
     rows.append(["floor: cdktf destroy, one plain terraform_data", secs(floor_destroy), "-", "-", "-", "-"])
+    plain = d.floor.diff_s if d.floor else None
+    more = d.steady_diff_s - plain if d.steady_diff_s is not None and plain is not None else None
+    rows.append([f"cdktf diff, {d.accounts} accounts deployed (nothing to change)", secs(d.steady_diff_s),
+                 secs(plain), ratio(d.steady_diff_s, plain), "-", "-"])  # fmt: skip
+    rows.append(["  more than the floor's cdktf diff (one plain terraform_data)", secs(more), "-", "-", "-", "-"])
     for k in sorted(set(d.curve.ours) | set(d.curve.sdk)):
         if k != d.accounts:
             o, s, limit = d.curve.ours.get(k), d.curve.sdk.get(k), k * d.job_seconds
@@ -85,7 +98,8 @@ def clusters_rows(c: ClustersResult) -> list[Row]:
 def table_deploy(d: DeployResult | None, c: ClustersResult | None) -> str:
     rows = (one_cluster_rows(d) if d else []) + (clusters_rows(c) if c else [])
     if d:
-        title = (f"1. Deploy and destroy: {d.accounts} accounts on one cluster, {d.job_seconds:g} s jobs "
+        jitter = f" +/- {d.jitter:.0%}" if d.jitter else ""
+        title = (f"1. Deploy and destroy: {d.accounts} accounts on one cluster, {d.job_seconds:g} s{jitter} jobs "
                  f"(limit = {d.accounts} x {d.job_seconds:g} s = {secs(d.limit_s)})")  # fmt: skip
     else:
         title = "1. Deploy and destroy (the one-cluster rows: not run)"
@@ -139,9 +153,9 @@ def table_synth(s: SynthResult) -> str:
 BRIDGE_NOTES = [
     "the SDK's wait_job sleeps 2 s before every poll, so its lag is the wait for the next multiple of 2 s",
     "after the submit: about 1 s for a 3 s job, near 0 for a 6 s job (a 6 +/- 0.5 s job: up to 2 s).",
-    "The bridge polls across the band where this cluster's jobs usually end (from its job history:",
-    "the mean of whole-second durations), in at most five steps, through its center; the first run",
-    "of each row has no history yet and polls at up to twice a second",
+    "The bridge polls across the band where this cluster's jobs usually end (from the ends the bridges",
+    "before it saw, else its job history's whole-second durations), in steps of 0.05 to 0.2 s through",
+    "its center; the first run of each row has no history yet and polls at up to twice a second",
 ]
 
 

@@ -108,3 +108,36 @@ def test_durations_from_whole_second_stamps_across_months_and_leap_days() -> Non
     for _ in range(2000):
         moment = rng.randint(0, 4_000_000_000)
         assert epoch(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))) == moment
+
+
+def seen_run(durations: list[float]) -> tuple[float, float]:
+    """Jobs one after another, each polled by the schedule from the ends seen before it (as the notes keep
+    them: the poll that saw the end): the mean lateness and the mean polls per job, past the first five."""
+    seen: list[float] = []
+    lateness, polls = [], []
+    for end in durations:
+        late, count = seen_after(PollSchedule(JobTime.from_seen(seen[-20:])), end)
+        seen.append(end + late)
+        lateness.append(late)
+        polls.append(count)
+    return sum(lateness[5:]) / len(lateness[5:]), sum(polls[5:]) / len(polls[5:])
+
+
+def test_ends_seen_of_steady_jobs_are_polled_once_or_twice_and_seen_at_once() -> None:
+    late, polls = seen_run([6.0] * 40)
+    assert late <= 0.05 and polls <= 3
+
+
+def test_ends_seen_of_jobs_varying_by_a_quarter_are_seen_within_a_poll_step() -> None:
+    """6 s +/- 25% (as the benchmark's simulator runs them): the band holds them whole, so no job ends long
+    before the first poll; each is seen within about one coarse step (0.2 s), on average about that."""
+    rng = random.Random(11)
+    late, polls = seen_run([rng.uniform(4.5, 7.5) for _ in range(200)])
+    assert late <= 0.2 and polls <= 12
+
+
+def test_one_seen_end_leaves_a_quarter_of_doubt() -> None:
+    estimate = JobTime.from_seen([8.0])
+    assert estimate is not None and estimate.center - estimate.half_width <= 6.0  # a job a quarter shorter
+    assert JobTime.from_seen([]) is None
+    assert JobTime.from_seen([6.0] * 9 + [60.0]) == JobTime.from_seen([6.0] * 9)  # a slow outlier is left out

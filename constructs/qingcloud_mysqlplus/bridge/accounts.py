@@ -50,7 +50,7 @@ class Events:
     on_status: Callable[[str, str, str], None] = _quiet  # (service, job id, status)
     on_retry: RetryHook | None = None  # the client's: a transient fault, and the pause before sending again
     running: str | None = field(default=None, init=False)
-    finished: list[tuple[str, float]] = field(default_factory=list, init=False)  # (service, seconds)
+    finished: list[tuple[str, float]] = field(default_factory=list, init=False)  # (service, seconds seen)
 
     def notice(self, text: str) -> None:
         self.on_notice(text)
@@ -66,12 +66,12 @@ class Events:
         self.running = job_id
         self.on_status(service, job_id, "submitted")  # its id, before the first poll
 
-    def job_done(self, service: str, job: Job) -> None:
-        """A job of ours finished successfully (a failed one stays ``running``: it was the last one waited for)."""
+    def job_done(self, service: str, job: Job, seen: float | None = None) -> None:
+        """A job of ours finished successfully (a failed one stays ``running``: it was the last one waited for).
+        ``seen``: when our polls saw it end (seconds after the submit), kept for the bridges behind."""
         self.running = None
-        seconds = job.seconds()
-        if seconds is not None:
-            self.finished.append((service, seconds))
+        if seen is not None:
+            self.finished.append((service, seen))
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,10 @@ def wait_for(ctx: Context, service: str, job_id: str, times: Times | None = None
     """Wait for a job, polling densely around when this cluster's jobs of the kind usually end."""
     ctx.events.job_submitted(service, job_id)
     schedule = PollSchedule(expected=(times or {}).get(service))
+    seen: list[float] = []
     job = wait_job(ctx.client, job_id, ctx.deadline, schedule,
-                   lambda status: ctx.events.status(service, job_id, status))  # fmt: skip
-    ctx.events.job_done(service, job)
+                   lambda status: ctx.events.status(service, job_id, status), seen.append)  # fmt: skip
+    ctx.events.job_done(service, job, seen[0] if seen else None)
     return job
 
 

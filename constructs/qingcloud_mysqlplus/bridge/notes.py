@@ -22,6 +22,7 @@ from ..qingcloud.errors import DeadlineExceeded
 from ..qingcloud.retry import Deadline, polling
 
 KEPT_TIMES = 20  # job times kept per service
+TIMES = "seen"  # the key of the times the bridges saw (0.5.0 kept whole-second stamps under "times": not read)
 APP_WAIT, APP_POLL = 3.0, 0.02  # how long a queued bridge waits for the first one's app_id, and how often it looks
 
 
@@ -73,7 +74,7 @@ class ClusterNotes:
         return _times(data, service) if data.get("endpoint") == self.endpoint else []
 
     def update(self, *, app_id: str | None = None, service: str | None = None, seconds: float | None = None) -> None:
-        """Record the app_id and/or one job's time; written whole in one rename, so a reader never sees half.
+        """Record the app_id and/or when a job's end was seen (seconds after its submit); written whole in one rename, so a reader never sees half.
         Only the holder of the cluster's lock writes (or the first bridge, before any job: the app_id)."""
         data = self.read()
         if data.get("endpoint") != self.endpoint:
@@ -81,8 +82,8 @@ class ClusterNotes:
         if app_id:
             data["app_id"] = app_id
         if service and seconds is not None:
-            times = data.get("times")
-            data["times"] = {**(times if isinstance(times, dict) else {}),
+            times = data.get(TIMES)
+            data[TIMES] = {**(times if isinstance(times, dict) else {}),
                              service: [*_times(data, service), seconds][-KEPT_TIMES:]}  # fmt: skip
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
@@ -95,6 +96,6 @@ class ClusterNotes:
 
 
 def _times(data: dict[str, Any], service: str) -> list[float]:
-    times = data.get("times")
+    times = data.get(TIMES)
     values = times.get(service) if isinstance(times, dict) else None
     return [float(v) for v in values if isinstance(v, (int, float))] if isinstance(values, list) else []

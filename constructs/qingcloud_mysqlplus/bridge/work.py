@@ -53,7 +53,7 @@ def perform(invocation: Invocation, events: Events, lock: ClusterLock) -> Outcom
         first = look_first(ctx, invocation.spec.user)
         if queued:
             lock.wait(ctx.deadline)  # the lock tells the report who holds it
-            first = _after_waiting(ctx, invocation, first, timed)
+        first = _timed(ctx, invocation, first, timed, queued)
         try:
             return _decide(ctx, invocation, first)
         finally:
@@ -61,16 +61,17 @@ def perform(invocation: Invocation, events: Events, lock: ClusterLock) -> Outcom
                 timed.update(service=service, seconds=seconds)
 
 
-def _after_waiting(ctx: Context, invocation: Invocation, first: History, timed: ClusterNotes) -> History:
-    """The first look, once the lock is taken: when it showed no job of the kind to run, the times the
-    bridges ahead in line left serve; else a second look learns from the jobs they ran since (and is used)."""
+def _timed(ctx: Context, invocation: Invocation, first: History, timed: ClusterNotes, queued: bool) -> History:
+    """The first look, with how long the job to run takes here: the ends the bridges before saw themselves
+    (precise to a poll step) win over the history's whole-second stamps.  A queued bridge whose first look
+    showed no job of the kind, and finds no such ends, looks again: the bridges ahead ran jobs since."""
     service = "del_user" if invocation.command == "del-user" else "add_user"
-    if service in first.durations:
-        return first
-    times = JobTime.from_seconds(timed.times(service))
-    if times is not None:
-        return replace(first, durations={**first.durations, service: times})
-    return look_first(ctx, invocation.spec.user)
+    seen = JobTime.from_seen(timed.times(service))
+    if seen is not None:
+        return replace(first, durations={**first.durations, service: seen})
+    if queued and service not in first.durations:
+        return look_first(ctx, invocation.spec.user)
+    return first
 
 
 def _decide(ctx: Context, invocation: Invocation, first: History) -> Outcome:

@@ -132,8 +132,9 @@ def wait_idle(client: Client, cluster: str, deadline: Deadline, status: str, on_
 
 
 def wait_job(client: Client, job_id: str, deadline: Deadline, schedule: PollSchedule | None = None,
-             on_status: Notice | None = None) -> Job:  # fmt: skip
-    """Poll until the job is final; a job that did not succeed raises :class:`JobFailed`."""
+             on_status: Notice | None = None, on_end: Callable[[float], None] | None = None) -> Job:  # fmt: skip
+    """Poll until the job is final; a job that did not succeed raises :class:`JobFailed`.  ``on_end``: told
+    when the end was seen, in seconds from the start of the wait (a poll step after it at most)."""
     start, status = deadline.clock(), "submitted"
     for at in (schedule or PollSchedule()).times():
         pause = start + at - deadline.clock()
@@ -151,6 +152,8 @@ def wait_job(client: Client, job_id: str, deadline: Deadline, schedule: PollSche
         if job.status != status and on_status:
             on_status(job.status)
         status = job.status
+        if job.final and on_end:
+            on_end(deadline.clock() - start)
         if job.final:
             if job.status != SUCCESSFUL:
                 raise JobFailed(job_id, job.status, job.error_codes)

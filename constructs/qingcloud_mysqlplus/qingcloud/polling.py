@@ -10,7 +10,10 @@ The history's stamps are whole seconds, so one job's duration is known only
 to within a second.  Their *mean* is still a fair estimate: a job of 6.3 s
 shows as 6 s or 7 s depending on where in a second it started, 6 s seven
 times in ten, so the mean of many is 6.3 s.  Their spread, and the number of
-samples, say how far to trust it.
+samples, say how far to trust it.  Better still are the ends the bridges of
+this machine saw themselves (kept beside the cluster's lock): precise to a
+poll step, so the band can hold jobs that vary whole without polling a
+steady cluster more.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 NEAR = 1.5  # samples further than this from the median are another kind of day (a slow job), left out
+VARY = 0.25  # one sample cannot say how much jobs vary: a quarter more or less (two samples: a sixteenth)
+SPREADS = 1.8  # a band of this many standard deviations either side holds even variation (sqrt(3) of them) whole
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,22 @@ class JobTime:
         # One sample is off by up to a second; n alike samples leave about 1/(n+1) of doubt.
         return cls(center=mean, half_width=spread + 1.0 / (len(near) + 1), samples=len(near))
 
+    @classmethod
+    def from_seen(cls, seconds: Iterable[float]) -> JobTime | None:
+        """The estimate from ends the bridges saw themselves (seconds from the submit to the poll that saw
+        the end), precise to a poll step.  The band reaches SPREADS standard deviations
+        either side, which holds evenly varying job times whole, plus the doubt of few samples: one sample
+        cannot say how much jobs vary, and a job that ends before the band leaves the cluster idle."""
+        values = sorted(seconds)
+        if not values:
+            return None
+        median = values[len(values) // 2]
+        near = [v for v in values if abs(v - median) <= max(NEAR, median / 2)]  # jobs that vary stay in
+        mean = sum(near) / len(near)
+        spread = math.sqrt(sum((v - mean) ** 2 for v in near) / len(near))
+        doubt = max(1.0 / (len(near) + 1), VARY * mean / len(near) ** 2)  # what few samples cannot tell yet
+        return cls(center=mean, half_width=SPREADS * spread + doubt, samples=len(near))
+
 
 @dataclass(frozen=True)
 class PollSchedule:
@@ -62,7 +83,7 @@ class PollSchedule:
     expected: JobTime | None = None
     first: float = 0.05
     finest: float = 0.05
-    coarsest: float = 0.25
+    coarsest: float = 0.2
     dense_polls: int = 5
     factor: float = 1.5
     maximum: float = 1.0
