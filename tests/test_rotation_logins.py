@@ -45,10 +45,12 @@ def rotation_jobs(project: Project, before: set[str]) -> list[Job]:
 
 
 def failed_outside_gap(failed: list[tuple[str, float, float]], jobs: list[Job]) -> list[str]:
-    """Failed logins that did not overlap their account's absence (del_user's end to add_user's end)."""
+    """Failed logins that did not overlap their account's own turn (its del_user's start to its add_user's end).
+    The turn starts with the del_user job, not at its end: the simulator drops the user when it concludes the
+    job and stamps ``finished`` after that, so a login failing between the two is the account's own outage."""
     outside = []
     for user, started, stopped in failed:
-        gone, back = ended(jobs, "del_user", user)["finished"], ended(jobs, "add_user", user)["finished"]
+        gone, back = ended(jobs, "del_user", user)["started"], ended(jobs, "add_user", user)["finished"]
         if stopped < gone or started > back:
             outside.append(user)
     return outside
