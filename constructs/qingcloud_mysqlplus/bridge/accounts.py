@@ -66,7 +66,7 @@ class Events:
         self.running = job_id
         self.on_status(service, job_id, "submitted")  # its id, before the first poll
 
-    def job_done(self, service: str, job: Job, seen: float | None = None) -> None:
+    def job_done(self, service: str, seen: float | None = None) -> None:
         """A job of ours finished successfully (a failed one stays ``running``: it was the last one waited for).
         ``seen``: when our polls saw it end (seconds after the submit), kept for the bridges behind."""
         self.running = None
@@ -116,7 +116,7 @@ def wait_for(ctx: Context, service: str, job_id: str, times: Times | None = None
     seen: list[float] = []
     job = wait_job(ctx.client, job_id, ctx.deadline, schedule,
                    lambda status: ctx.events.status(service, job_id, status), seen.append)  # fmt: skip
-    ctx.events.job_done(service, job, seen[0] if seen else None)
+    ctx.events.job_done(service, seen[0] if seen else None)
     return job
 
 

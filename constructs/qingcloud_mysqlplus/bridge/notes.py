@@ -74,8 +74,8 @@ class ClusterNotes:
         return _times(data, service) if data.get("endpoint") == self.endpoint else []
 
     def update(self, *, app_id: str | None = None, service: str | None = None, seconds: float | None = None) -> None:
-        """Record the app_id and/or when a job's end was seen (seconds after its submit); written whole in one rename, so a reader never sees half.
-        Only the holder of the cluster's lock writes (or the first bridge, before any job: the app_id)."""
+        """Record the app_id and/or when a job's end was seen (seconds after its submit); written whole in one
+        rename, so a reader never sees half.  Only the holder of the cluster's lock writes (or the first bridge, before any job: the app_id)."""
         data = self.read()
         if data.get("endpoint") != self.endpoint:
             data = {"endpoint": self.endpoint}  # learned from another endpoint: start afresh

@@ -19,7 +19,7 @@ steady cluster more.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 NEAR = 1.5  # samples further than this from the median are another kind of day (a slow job), left out
@@ -38,13 +38,10 @@ class JobTime:
     @classmethod
     def from_seconds(cls, seconds: Iterable[float]) -> JobTime | None:
         """The estimate from whole-second durations; None without any."""
-        values = sorted(seconds)
-        if not values:
+        found = _near_median(seconds, lambda median: NEAR)
+        if found is None:
             return None
-        median = values[len(values) // 2]
-        near = [v for v in values if abs(v - median) <= NEAR]
-        mean = sum(near) / len(near)
-        spread = math.sqrt(sum((v - mean) ** 2 for v in near) / len(near))
+        near, mean, spread = found
         # One sample is off by up to a second; n alike samples leave about 1/(n+1) of doubt.
         return cls(center=mean, half_width=spread + 1.0 / (len(near) + 1), samples=len(near))
 
@@ -54,15 +51,23 @@ class JobTime:
         the end), precise to a poll step.  The band reaches SPREADS standard deviations
         either side, which holds evenly varying job times whole, plus the doubt of few samples: one sample
         cannot say how much jobs vary, and a job that ends before the band leaves the cluster idle."""
-        values = sorted(seconds)
-        if not values:
+        found = _near_median(seconds, lambda median: max(NEAR, median / 2))  # jobs that vary stay in
+        if found is None:
             return None
-        median = values[len(values) // 2]
-        near = [v for v in values if abs(v - median) <= max(NEAR, median / 2)]  # jobs that vary stay in
-        mean = sum(near) / len(near)
-        spread = math.sqrt(sum((v - mean) ** 2 for v in near) / len(near))
+        near, mean, spread = found
         doubt = max(1.0 / (len(near) + 1), VARY * mean / len(near) ** 2)  # what few samples cannot tell yet
         return cls(center=mean, half_width=SPREADS * spread + doubt, samples=len(near))
+
+
+def _near_median(seconds: Iterable[float], reach: Callable[[float], float]) -> tuple[list[float], float, float] | None:
+    """The samples within ``reach(median)`` of their median, their mean and standard deviation (None: no samples)."""
+    values = sorted(seconds)
+    if not values:
+        return None
+    median = values[len(values) // 2]
+    near = [v for v in values if abs(v - median) <= reach(median)]
+    mean = sum(near) / len(near)
+    return near, mean, math.sqrt(sum((v - mean) ** 2 for v in near) / len(near))
 
 
 @dataclass(frozen=True)
