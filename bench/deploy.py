@@ -68,7 +68,7 @@ def timeout_for(accounts: int, job_seconds: float) -> float:
 
 
 def floors(cfg: Config, work: Path, sim: Sim) -> Floor:
-    say(f"floor: cdktf deploy/destroy of one plain terraform_data, {cfg.floor_runs} run(s)")
+    say(f"floor: cdktf deploy/diff/destroy of one plain terraform_data, {cfg.floor_runs} run(s)")
     runs: dict[str, list[float]] = {"deploy": [], "diff": [], "destroy": []}
     for i in range(cfg.floor_runs):
         floor = bench_project(work / f"floor-{i}", sim, [{"name": STACK, "accounts": 0}], plain=True)

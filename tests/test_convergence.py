@@ -29,8 +29,8 @@ KILL_POINTS = {"early": 1, "at the 3rd job": 3, "mid": 6, "late": 9}  # the n-th
 # written (pg writes the state in one transaction: a kill cannot truncate it).  RELIABILITY_FULL=1, as `make
 # reliability` sets, kills both at every point.
 FULL = bool(os.environ.get("RELIABILITY_FULL"))
-LOCAL_KILL_POINTS = KILL_POINTS if FULL else {"early": 1, "mid": 6, "late": 9}
-PG_KILL_POINTS = KILL_POINTS if FULL else {"mid": 6, "late": 9}
+KILL_POINTS_OF = {"local": KILL_POINTS if FULL else {"early": 1, "mid": 6, "late": 9},
+                  "pg": KILL_POINTS if FULL else {"mid": 6, "late": 9}}  # fmt: skip
 
 
 @pytest.mark.parametrize("backend", ["local", pytest.param("pg", marks=pytest.mark.postgres)])
@@ -40,7 +40,7 @@ def test_killed_deploy_converges_from_a_fresh_runner(
     users = [f"conv_{n:02d}" for n in range(1, 11)]
     runs: dict[str, Run] = {}
     hits = 0
-    for name, at_job in (PG_KILL_POINTS if backend == "pg" else LOCAL_KILL_POINTS).items():
+    for name, at_job in KILL_POINTS_OF[backend].items():
         conn_str = None
         if backend == "pg":
             postgres = request.getfixturevalue("postgres")
@@ -55,7 +55,7 @@ def test_killed_deploy_converges_from_a_fresh_runner(
     summary = f"{passed}/{len(runs)} kill points converged on a fresh runner, diff settled" + (
         f"; local state file truncated by the kill at: {', '.join(lost)}" if lost else "") + (
         f"; left empty (and converged) at: {', '.join(emptied)}" if emptied else "")  # fmt: skip
-    points = ", ".join(str(n) for n in (PG_KILL_POINTS if backend == "pg" else LOCAL_KILL_POINTS).values())
+    points = ", ".join(str(n) for n in KILL_POINTS_OF[backend].values())
     last = list(runs.values())[-1]
     reliability(f"killed deploy (10), fresh runner, {backend} state", f"SIGTERM+SIGKILL at jobs {points}", summary,
                 users, last.found, hits)  # fmt: skip
