@@ -24,7 +24,11 @@ from dataclasses import dataclass
 
 NEAR = 1.5  # samples further than this from the median are another kind of day (a slow job), left out
 VARY = 0.25  # one sample cannot say how much jobs vary: a quarter more or less (two samples: a sixteenth)
-SPREADS = 1.8  # a band of this many standard deviations either side holds even variation (sqrt(3) of them) whole
+SEEN_DOUBT = 0.05  # an end seen by a poll is known to within a poll step (the finest)
+WIDEST = 0.5  # the band never reaches further than half the mean either way (two samples far apart)
+# Student's t, 97.5th percentile, for 1..20 degrees of freedom: a 95% prediction interval for the next job.
+T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,23 @@ class JobTime:
     @classmethod
     def from_seen(cls, seconds: Iterable[float]) -> JobTime | None:
         """The estimate from ends the bridges saw themselves (seconds from the submit to the poll that saw
-        the end), precise to a poll step.  The band reaches SPREADS standard deviations
-        either side, which holds evenly varying job times whole, plus the doubt of few samples: one sample
-        cannot say how much jobs vary, and a job that ends before the band leaves the cluster idle."""
+        the end), precise to a poll step.  The band is a 95% prediction interval for the next job (Student's
+        t: a few samples that happen to agree say little about how much jobs vary), plus the doubt of few
+        samples, at most half the mean either way.  A job that ends before the band leaves the cluster idle
+        until its first poll; a band too wide only costs polls."""
         found = _near_median(seconds, lambda median: max(NEAR, median / 2))  # jobs that vary stay in
         if found is None:
             return None
         near, mean, spread = found
-        doubt = max(1.0 / (len(near) + 1), VARY * mean / len(near) ** 2)  # what few samples cannot tell yet
-        return cls(center=mean, half_width=SPREADS * spread + doubt, samples=len(near))
+        n = len(near)
+        doubt = max(SEEN_DOUBT, VARY * mean / n**2)  # what few samples cannot tell yet
+        reach = _t_975(n - 1) * spread * math.sqrt(n / (n - 1)) * math.sqrt(1 + 1 / n) if n > 1 else 0.0
+        return cls(center=mean, half_width=min(reach + doubt, WIDEST * mean), samples=n)
+
+
+def _t_975(df: int) -> float:
+    """Student's t at 97.5% for ``df`` degrees of freedom (past the table, within 0.01 of it)."""
+    return T_975[df - 1] if df <= len(T_975) else 1.96 + 2.4 / df
 
 
 def _near_median(seconds: Iterable[float], reach: Callable[[float], float]) -> tuple[list[float], float, float] | None:
