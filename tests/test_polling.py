@@ -147,7 +147,7 @@ def test_a_deploy_of_jobs_varying_by_a_quarter_keeps_the_cluster_busy_from_its_f
         seen: list[float] = []
         for end in durations:
             seen.append(end + seen_after(PollSchedule(JobTime.from_seen(seen)), end)[0])
-        lateness = [s - d for s, d in zip(seen[:-1], durations)]  # the last job's end idles nothing
+        lateness = [s - d for s, d in zip(seen[:-1], durations[:-1], strict=True)]  # the last job's end idles nothing
         ratios.append((sum(durations) + sum(lateness)) / sum(durations))
     ratios.sort()
     assert ratios[len(ratios) * 9 // 10] < 1.03 and ratios[-1] < 1.06
