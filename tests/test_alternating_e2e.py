@@ -7,6 +7,7 @@ Real cdktf-cli and Terraform, the bridge, the simulator (MariaDB behind it).
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from typing import Any
 
@@ -115,6 +116,12 @@ def test_a_rotation_killed_mid_add_converges_from_a_fresh_runner(project: Projec
     kill_like_ci(running, grace=2.0)
     project.finish(running)
     runner = project.fresh_runner("after-kill")
+    if not project.state_file.read_text().strip():  # the kill cut Terraform's rewrite of the state: it says so
+        after_kill = len(project.sim.jobs())
+        refused = " ".join(text(runner.cdktf("deploy", ok=False)).split())
+        assert "terraform.e2e.tfstate is empty" in refused and "terraform.e2e.tfstate.backup" in refused, refused
+        assert len(project.sim.jobs()) == after_kill  # refused before anything ran
+        shutil.copy(project.state_file.with_name(f"{project.state_file.name}.backup"), runner.state_file)
     runner.cdktf("deploy")
     jobs = [j for j in project.sim.jobs()[before:] if j["service"] in ("add_user", "del_user")]
     assert {j["user"] for j in jobs} == {"app_kl_alt"}  # no job on the previous account

@@ -120,6 +120,29 @@ def test_active_user_refers_to_the_active_member_s_confirmed_account(tmp_path: P
     assert "precondition" not in made["lifecycle"]
 
 
+def test_a_state_file_left_empty_by_a_killed_run_fails_the_plan_for_the_pair_and_names_the_backup(
+    tmp_path: Path,
+) -> None:
+    """An empty file is what a run killed while Terraform rewrote the state leaves; read as no state, a pair
+    mid-rotation would add its first member with the new password over the one its users still log in with."""
+    (tmp_path / "terraform.test.tfstate").write_text("")
+    stack = new_stack()
+    account(stack, user="app_rw", rotation=ALT, password_version=2)
+    account(stack, "other", user="other")
+    _, made, _ = blocks(synth(stack))
+    [refusal] = made["lifecycle"]["precondition"]
+    assert refusal["condition"] == f'${{!contains(["{P}"], each.key)}}'
+    assert "terraform.test.tfstate is empty" in refusal["error_message"]
+    assert "terraform.test.tfstate.backup" in refusal["error_message"]
+
+
+def test_no_state_file_is_a_new_stack_whose_pair_starts_with_its_first_member(tmp_path: Path) -> None:
+    stack = new_stack()
+    account(stack, user="app_rw", rotation=ALT)
+    _, made, _ = blocks(synth(stack))
+    assert set(made["for_each"]) == {P} and "precondition" not in made["lifecycle"]
+
+
 def test_an_unreadable_state_fails_the_plan_for_the_pair_only(tmp_path: Path) -> None:
     (tmp_path / "terraform.test.tfstate").write_text("{half a state")
     stack = new_stack()

@@ -35,15 +35,36 @@ class StackWhere:
 
 def read_state(where: StackWhere, environ: Mapping[str, str]) -> dict[str, Any] | str:
     """The stack's state as JSON ({} when there is none yet), or why it could not be read."""
+    path = _local_file(where, environ)
+    return _read_file(path) if path is not None else _pull(dict(where.terraform or {}), environ)
+
+
+def emptied(where: StackWhere, environ: Mapping[str, str]) -> str | None:
+    """Why a local state read as empty says nothing of what was made, or None.  Terraform never writes an
+    empty state file (a new stack has none; a destroyed one keeps its JSON), but a run killed while
+    rewriting it leaves one: Terraform then plans as if nothing existed, and keeps the state from before
+    that run in ``<file>.backup``."""
+    path = _local_file(where, environ)
+    try:
+        if path is None or path.read_text(encoding="utf-8").strip():
+            return None
+    except OSError:  # none (a new stack), or unreadable, which the read says
+        return None
+    return (f"{path} is empty, as a run stopped while Terraform rewrote it leaves it: restore the state from before "
+            f"that run ({path.name}.backup beside it, or your own copy)")  # fmt: skip
+
+
+def _local_file(where: StackWhere, environ: Mapping[str, str]) -> Path | None:
+    """The local backend's state file of the default workspace (None: another backend or workspace)."""
     terraform = dict(where.terraform or {})
     backend = terraform.get("backend") or {}
     workspace = environ.get("TF_WORKSPACE") or "default"
-    if "cloud" not in terraform and (not backend or "local" in backend) and workspace == "default":
-        path = Path(str((backend.get("local") or {}).get("path") or f"terraform.{where.stack_id}.tfstate"))
-        if not backend:  # no backend construct (cdktf adds the default at synth): cdktf's default path
-            path = Path.cwd() / path
-        return _read_file(path if path.is_absolute() else where.stack_dir / path)
-    return _pull(terraform, environ)
+    if "cloud" in terraform or (backend and "local" not in backend) or workspace != "default":
+        return None
+    path = Path(str((backend.get("local") or {}).get("path") or f"terraform.{where.stack_id}.tfstate"))
+    if not backend:  # no backend construct (cdktf adds the default at synth): cdktf's default path
+        path = Path.cwd() / path
+    return path if path.is_absolute() else where.stack_dir / path
 
 
 def _read_file(path: Path) -> dict[str, Any] | str:
