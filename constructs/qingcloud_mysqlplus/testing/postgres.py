@@ -17,6 +17,7 @@ import pwd
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,22 @@ class Postgres:
         return self.conn_str(name)
 
 
+def _wait_until_accepting(db: Postgres, seconds: float = 120.0) -> None:
+    """``pg_ctl -w`` can return while the server still answers "the database system is starting up"
+    (seen on a loaded 2-core runner): connect until it accepts, or raise the last refusal."""
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with db.connect("postgres"):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
+
+
 def _pg_ctl(bindir: Path, directory: Path, user: str | None) -> str:
     """``pg_ctl`` itself, or (as root) a wrapper that runs it as ``user``."""
     pg_ctl = str(bindir / "pg_ctl")
@@ -126,6 +143,7 @@ def private_postgres() -> Iterator[Postgres]:
             ) from error
         try:
             db = Postgres("127.0.0.1", port, SUPERUSER, bindir)
+            _wait_until_accepting(db)
             db.create_database(DEFAULT_DATABASE)
             yield db
         finally:
