@@ -152,9 +152,9 @@ def wait_job(client: Client, job_id: str, deadline: Deadline, schedule: PollSche
         if job.status != status and on_status:
             on_status(job.status)
         status = job.status
-        if job.final and on_end:
-            on_end(deadline.clock() - start)
         if job.final:
+            if on_end:
+                on_end(deadline.clock() - start)
             if job.status != SUCCESSFUL:
                 raise JobFailed(job_id, job.status, job.error_codes)
             return job
