@@ -20,22 +20,17 @@ def _wall(run: Run | None) -> float | None:
     return run.wall_s if run else None
 
 
-def _span(run: Run | None) -> tuple[float | None, float | None]:
-    """The busy span and the idle time inside it."""
+def _span(run: Run | None) -> tuple[float | None, float | None, float | None]:
+    """The busy span, the idle time inside it, and the jobs' own time (their sum, which varying jobs make
+    other than the limit)."""
     span = run.seen.span if run else None
-    return (span.busy_span_s, span.idle_s) if span else (None, None)
-
-
-def _jobs(run: Run | None) -> float | None:
-    """The jobs' own time (their sum), which varying jobs make other than the limit."""
-    span = run.seen.span if run else None
-    return span.job_time_s if span else None
+    return (span.busy_span_s, span.idle_s, span.job_time_s) if span else (None, None, None)
 
 
 def verb_rows(verb: str, ours: Run | None, sdk: Run | None, floor: float | None, limit: float) -> list[Row]:
     """The four rows of ``cdktf deploy`` or ``destroy``: wall, busy span, idle, wall less the floor."""
     wall, sdk_wall = _wall(ours), _wall(sdk)
-    (span, idle), (sdk_span, sdk_idle) = _span(ours), _span(sdk)
+    (span, idle, jobs), (sdk_span, sdk_idle, sdk_jobs) = _span(ours), _span(sdk)
     less = wall - floor if wall is not None and floor is not None else None
     return [
         [f"cdktf {verb}: whole wall", secs(wall), secs(limit), ratio(wall, limit), secs(sdk_wall),
@@ -43,8 +38,8 @@ def verb_rows(verb: str, ours: Run | None, sdk: Run | None, floor: float | None,
         ["  cluster busy span (1st job start..last end)", secs(span), secs(limit), ratio(span, limit),
          secs(sdk_span), ratio(span, sdk_span)],
         ["  cluster idle inside the span", secs(idle), secs(0.0), "-", secs(sdk_idle), ratio(idle, sdk_idle)],
-        ["  busy span against the jobs' own time", secs(span), secs(_jobs(ours)), ratio(span, _jobs(ours)),
-         secs(sdk_span), ratio(sdk_span, _jobs(sdk))],
+        ["  busy span against the jobs' own time", secs(span), secs(jobs), ratio(span, jobs), secs(sdk_span),
+         ratio(sdk_span, sdk_jobs)],
         [f"  wall - floor (floor {secs(floor)})", secs(less), secs(limit), ratio(less, limit), secs(sdk_wall),
          ratio(less, sdk_wall)],
     ]  # fmt: skip
