@@ -45,7 +45,7 @@ from .framework import fw, unresolved
 from .names import ACCOUNTS_ID, ATTRIBUTES, CONFIRMED_ID, HOLDER_ID, MADE_ID, PASSWORDS_ID
 from .pairs import SETTING_KEYS, Member, members, single
 from .props import Account, MysqlPlusAccountError
-from .state import StackWhere, deployed, emptied, read_state
+from .state import StackWhere, deployed, read_state
 from .steps import ADD_ENV as ADD_ENV  # the add step's environment (kept for existing imports)
 from .steps import DEL_ENV as DEL_ENV
 from .steps import IGNORED, TRIGGERS, add_steps, destroy_step, made_value, replaced_by
@@ -199,9 +199,8 @@ class AccountsBlock(Construct):
             return self._resolved
         pairs = [a for a in self.entries.values() if a["rotation"] is Rotation.ALTERNATING_USERS]
         where = self._where()
-        state = read_state(where, os.environ) if pairs and not lookups.off(os.environ) else None
-        if state == {}:  # no state yet, or a file a killed run left empty: no pair may be chosen from that
-            state = emptied(where, os.environ) or state
+        # A file a killed run left empty is no state to Terraform, but no pair may be chosen from it.
+        state = read_state(where, os.environ, empty_is_cut=True) if pairs and not lookups.off(os.environ) else None
         before = deployed(state) if isinstance(state, dict) else {}
         resolved = _Resolved({}, {}, state if isinstance(state, str) else "", sorted(a.path for a in pairs))
         for key, a in sorted(self.entries.items()):

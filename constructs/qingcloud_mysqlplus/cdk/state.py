@@ -33,25 +33,15 @@ class StackWhere:
     stack_dir: Path
 
 
-def read_state(where: StackWhere, environ: Mapping[str, str]) -> dict[str, Any] | str:
-    """The stack's state as JSON ({} when there is none yet), or why it could not be read."""
-    path = _local_file(where, environ)
-    return _read_file(path) if path is not None else _pull(dict(where.terraform or {}), environ)
+def read_state(where: StackWhere, environ: Mapping[str, str], *, empty_is_cut: bool = False) -> dict[str, Any] | str:
+    """The stack's state as JSON ({} when there is none yet), or why it could not be read.
 
-
-def emptied(where: StackWhere, environ: Mapping[str, str]) -> str | None:
-    """Why a local state read as empty says nothing of what was made, or None.  Terraform never writes an
-    empty state file (a new stack has none; a destroyed one keeps its JSON), but a run killed while
-    rewriting it leaves one: Terraform then plans as if nothing existed, and keeps the state from before
-    that run in ``<file>.backup``."""
+    ``empty_is_cut``: a local state file that exists but is empty is a reason too, not {}.  Terraform never
+    writes one (a new stack has none; a destroyed one keeps its JSON), but a run killed while rewriting it
+    leaves one: Terraform then plans as if nothing existed, and keeps the state from before that run in
+    ``<file>.backup``."""
     path = _local_file(where, environ)
-    try:
-        if path is None or path.read_text(encoding="utf-8").strip():
-            return None
-    except OSError:  # none (a new stack), or unreadable, which the read says
-        return None
-    return (f"{path} is empty, as a run stopped while Terraform rewrote it leaves it: restore the state from before "
-            f"that run ({path.name}.backup beside it, or your own copy)")  # fmt: skip
+    return _read_file(path, empty_is_cut) if path is not None else _pull(dict(where.terraform or {}), environ)
 
 
 def _local_file(where: StackWhere, environ: Mapping[str, str]) -> Path | None:
@@ -67,13 +57,16 @@ def _local_file(where: StackWhere, environ: Mapping[str, str]) -> Path | None:
     return path if path.is_absolute() else where.stack_dir / path
 
 
-def _read_file(path: Path) -> dict[str, Any] | str:
+def _read_file(path: Path, empty_is_cut: bool = False) -> dict[str, Any] | str:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
     except OSError as err:
         return f"{path}: {err.strerror}"
+    if empty_is_cut and not text.strip():
+        return (f"{path} is empty, as a run stopped while Terraform rewrote it leaves it: restore the state from "
+                f"before that run ({path.name}.backup beside it, or your own copy)")  # fmt: skip
     return _parse(text, str(path))
 
 
