@@ -27,6 +27,7 @@ class Config:
     synth_sizes: tuple[int, ...]
     synth_stacks: tuple[int, int]  # stacks x accounts
     floor_runs: int
+    diff_pairs: int  # cdktf diff of the deployed accounts, each run paired with the floor's
     plot_sizes: list[int]
     parts: list[str]
     plot: Path
@@ -57,6 +58,7 @@ def config_of(args: argparse.Namespace) -> Config:
         synth_sizes=(1, 10, 50) if quick else (1, 100, 1000),
         synth_stacks=(3, 3) if quick else (50, 20),
         floor_runs=1 if quick else 2,
+        diff_pairs=1 if quick else 7,
         plot_sizes=sorted({1, accounts} if quick else {s for s in (1, 5, 10) if s < accounts} | {accounts}),
         parts=[p.strip() for p in args.only.split(",") if p.strip()],
         plot=plot,

@@ -17,6 +17,7 @@ from e2e_project import Project
 from helpers import Sim
 
 from .config import Config
+from .figures import med
 from .names import STACK
 from .projects import bench_project, cli, scan_files
 from .sdk import sdk_loop
@@ -29,7 +30,24 @@ class Floor:
     deploy_s: float  # the minimum of its runs
     destroy_s: float
     runs: dict[str, list[float]]
-    diff_s: float | None = None  # ``cdktf diff`` of the deployed plain stack (nothing to change)
+
+
+@dataclass
+class DiffPairs:
+    """``cdktf diff`` of the deployed accounts and of one deployed plain ``terraform_data``, run in turns.
+
+    The difference of each pair, not two minimums taken minutes apart: one
+    ``cdktf diff`` here varies by 0.5 s from run to run, more than the
+    difference it is meant to show.
+    """
+
+    ours_s: list[float] = field(default_factory=list)
+    plain_s: list[float] = field(default_factory=list)
+
+    @property
+    def more_s(self) -> float | None:
+        """The median of the pairs' differences (ours less plain)."""
+        return med([o - p for o, p in zip(self.ours_s, self.plain_s, strict=True)])
 
 
 @dataclass
@@ -53,7 +71,7 @@ class DeployResult:
     job_seconds: float
     limit_s: float
     jitter: float = 0.0  # each job: job_seconds give or take this fraction of it
-    steady_diff_s: float | None = None  # ``cdktf diff`` of the deployed accounts (nothing to change)
+    diff: DiffPairs | None = None  # ``cdktf diff`` of the deployed accounts (nothing to change) and the floor's
     floor: Floor | None = None
     ours_deploy: Run | None = None
     ours_destroy: Run | None = None
@@ -68,18 +86,25 @@ def timeout_for(accounts: int, job_seconds: float) -> float:
 
 
 def floors(cfg: Config, work: Path, sim: Sim) -> Floor:
-    say(f"floor: cdktf deploy/diff/destroy of one plain terraform_data, {cfg.floor_runs} run(s)")
-    runs: dict[str, list[float]] = {"deploy": [], "diff": [], "destroy": []}
+    say(f"floor: cdktf deploy/destroy of one plain terraform_data, {cfg.floor_runs} run(s)")
+    runs: dict[str, list[float]] = {"deploy": [], "destroy": []}
     for i in range(cfg.floor_runs):
         floor = bench_project(work / f"floor-{i}", sim, [{"name": STACK, "accounts": 0}], plain=True)
         for verb in runs:
             runs[verb].append(cli(floor, verb, STACK).seconds)
-    return Floor(min(runs["deploy"]), min(runs["destroy"]), runs, min(runs["diff"]))
+    return Floor(min(runs["deploy"]), min(runs["destroy"]), runs)
 
 
-def steady_diff(project: Project, runs: int) -> float:
-    """``cdktf diff`` of the deployed stack (nothing to change), the minimum of ``runs``."""
-    return min(cli(project, "diff", STACK).seconds for _ in range(runs))
+def paired_diffs(project: Project, work: Path, sim: Sim, pairs: int) -> DiffPairs:
+    """``cdktf diff`` of the deployed ``project`` (nothing to change), each run paired with one of a deployed
+    plain ``terraform_data`` just before it."""
+    plain = bench_project(work / "diff-floor", sim, [{"name": STACK, "accounts": 0}], plain=True)
+    cli(plain, "deploy", STACK)
+    result = DiffPairs()
+    for _ in range(pairs):
+        result.plain_s.append(cli(plain, "diff", STACK).seconds)
+        result.ours_s.append(cli(project, "diff", STACK).seconds)
+    return result
 
 
 def timed(project: Project, sim: Sim, verb: str, timeout: float) -> Run:
@@ -89,7 +114,7 @@ def timed(project: Project, sim: Sim, verb: str, timeout: float) -> Run:
     return Run(proc.seconds, window.close())
 
 
-def ours(result: DeployResult, work: Path, sim: Sim, runs: int) -> None:
+def ours(result: DeployResult, work: Path, sim: Sim, pairs: int) -> None:
     n, timeout = result.accounts, timeout_for(result.accounts, result.job_seconds)
     label = f"cdktf deploy/destroy of {n} accounts"
     say(f"cdktf deploy of {n} accounts ({result.job_seconds:g} s jobs)")
@@ -98,8 +123,9 @@ def ours(result: DeployResult, work: Path, sim: Sim, runs: int) -> None:
     if result.ours_deploy is None:
         return
     result.curve.ours[n] = result.ours_deploy.wall_s
-    say(f"cdktf diff of the {n} accounts deployed, {runs} run(s)")
-    result.steady_diff_s = attempt(result.missing, f"cdktf diff of {n} accounts", partial(steady_diff, project, runs))
+    say(f"cdktf diff of the {n} accounts deployed, in turns with a plain terraform_data's, {pairs} pair(s)")
+    label = f"cdktf diff of {n} accounts"
+    result.diff = attempt(result.missing, label, partial(paired_diffs, project, work, sim, pairs))
     say(f"cdktf destroy of {n} accounts")
     result.ours_destroy = attempt(result.missing, label, partial(timed, project, sim, "destroy", timeout))
     scan_files(project)
@@ -141,7 +167,7 @@ def part_deploy(cfg: Config, work: Path) -> DeployResult:
     result = DeployResult(accounts=n, job_seconds=job, limit_s=n * job, jitter=cfg.jitter)
     with simulator(job, cfg.jitter * job) as sim:
         result.floor = attempt(result.missing, "cdktf floor (plain terraform_data)", partial(floors, cfg, work, sim))
-        ours(result, work, sim, cfg.floor_runs)
+        ours(result, work, sim, cfg.diff_pairs)
         peer(result, cfg, sim)
         for k in cfg.plot_sizes:
             if k != n and result.ours_deploy is not None:

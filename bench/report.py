@@ -56,6 +56,19 @@ def per_account_rows(d: DeployResult) -> list[Row]:
     return rows
 
 
+def diff_rows(d: DeployResult) -> list[Row]:
+    """``cdktf diff`` of the deployed accounts against one plain ``terraform_data``'s, run in turns."""
+    pairs = d.diff.ours_s if d.diff else []
+    ours, plain = (med(d.diff.ours_s), med(d.diff.plain_s)) if d.diff else (None, None)
+    more = d.diff.more_s if d.diff else None
+    return [
+        [f"cdktf diff, {d.accounts} accounts deployed (nothing to change; medians)", secs(ours), secs(plain),
+         ratio(ours, plain), "-", "-"],
+        [f"  more than a plain terraform_data's (median of {len(pairs)} pairs, in turns)", secs(more), "-", "-",
+         "-", "-"],
+    ]  # fmt: skip
+
+
 def one_cluster_rows(d: DeployResult) -> list[Row]:
     floor, floor_destroy = (d.floor.deploy_s, d.floor.destroy_s) if d.floor else (None, None)
     rows = verb_rows("deploy", d.ours_deploy, d.sdk_add, floor, d.limit_s)
@@ -63,11 +76,7 @@ def one_cluster_rows(d: DeployResult) -> list[Row]:
     rows += per_account_rows(d)
     rows.append(["floor: cdktf deploy, one plain terraform_data", secs(floor), "-", "-", "-", "-"])
     rows.append(["floor: cdktf destroy, one plain terraform_data", secs(floor_destroy), "-", "-", "-", "-"])
-    plain = d.floor.diff_s if d.floor else None
-    more = d.steady_diff_s - plain if d.steady_diff_s is not None and plain is not None else None
-    rows.append([f"cdktf diff, {d.accounts} accounts deployed (nothing to change)", secs(d.steady_diff_s),
-                 secs(plain), ratio(d.steady_diff_s, plain), "-", "-"])  # fmt: skip
-    rows.append(["  more than the floor's cdktf diff (one plain terraform_data)", secs(more), "-", "-", "-", "-"])
+    rows += diff_rows(d)
     for k in sorted(set(d.curve.ours) | set(d.curve.sdk)):
         if k != d.accounts:
             o, s, limit = d.curve.ours.get(k), d.curve.sdk.get(k), k * d.job_seconds

@@ -20,7 +20,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the bench package, for its exit rule
 
 from bench.cli import FAILED, OK, outcome, parse  # noqa: E402
+from bench.deploy import DeployResult, DiffPairs  # noqa: E402
 from bench.figures import secs  # noqa: E402
+from bench.report import diff_rows  # noqa: E402
 from bench.results import Results  # noqa: E402
 
 SECTIONS = ("== 1. Deploy and destroy", "== 2. Synth", "== 3. Bridge overhead", "== 4. API calls per account",
@@ -77,3 +79,13 @@ def test_quick_benchmark_prints_its_table(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for expected in SECTIONS + ROWS:
         assert expected in result.stdout, f"{expected!r} missing from:\n{result.stdout[-3000:]}"
+
+
+def test_diff_figure_is_the_median_of_the_pairs_differences() -> None:
+    """Not the difference of the medians (0.60 s here) nor of the minimums (0.90 s): each run of ours against
+    the plain run just before it."""
+    d = DeployResult(accounts=20, job_seconds=6.0, limit_s=120.0,
+                     diff=DiffPairs(ours_s=[4.0, 3.9, 5.0], plain_s=[3.0, 3.4, 4.6]))  # fmt: skip
+    ours, more = diff_rows(d)
+    assert ours[1:4] == ["4.00 s", "3.40 s", "1.18x"]
+    assert more[0].endswith("(median of 3 pairs, in turns)") and more[1] == "0.50 s"
