@@ -124,8 +124,8 @@ def ours(result: DeployResult, work: Path, sim: Sim, pairs: int) -> None:
         return
     result.curve.ours[n] = result.ours_deploy.wall_s
     say(f"cdktf diff of the {n} accounts deployed, in turns with a plain terraform_data's, {pairs} pair(s)")
-    label = f"cdktf diff of {n} accounts"
-    result.diff = attempt(result.missing, label, partial(paired_diffs, project, work, sim, pairs))
+    diffs = partial(paired_diffs, project, work, sim, pairs)
+    result.diff = attempt(result.missing, f"cdktf diff of {n} accounts", diffs)
     say(f"cdktf destroy of {n} accounts")
     result.ours_destroy = attempt(result.missing, label, partial(timed, project, sim, "destroy", timeout))
     scan_files(project)
