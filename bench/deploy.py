@@ -19,7 +19,7 @@ from helpers import Sim
 from .config import Config
 from .figures import med
 from .names import STACK
-from .projects import bench_project, cli, scan_files
+from .projects import bench_project, cli, floor_project, scan_files
 from .sdk import sdk_loop
 from .simulator import Seen, Window, simulator
 from .steps import attempt, say
@@ -89,7 +89,7 @@ def floors(cfg: Config, work: Path, sim: Sim) -> Floor:
     say(f"floor: cdktf deploy/destroy of one plain terraform_data, {cfg.floor_runs} run(s)")
     runs: dict[str, list[float]] = {"deploy": [], "destroy": []}
     for i in range(cfg.floor_runs):
-        floor = bench_project(work / f"floor-{i}", sim, [{"name": STACK, "accounts": 0}], plain=True)
+        floor = floor_project(work / f"floor-{i}", sim)
         for verb in runs:
             runs[verb].append(cli(floor, verb, STACK).seconds)
     return Floor(min(runs["deploy"]), min(runs["destroy"]), runs)
@@ -98,7 +98,7 @@ def floors(cfg: Config, work: Path, sim: Sim) -> Floor:
 def paired_diffs(project: Project, work: Path, sim: Sim, pairs: int) -> DiffPairs:
     """``cdktf diff`` of the deployed ``project`` (nothing to change), each run paired with one of a deployed
     plain ``terraform_data`` just before it."""
-    plain = bench_project(work / "diff-floor", sim, [{"name": STACK, "accounts": 0}], plain=True)
+    plain = floor_project(work / "diff-floor", sim)
     cli(plain, "deploy", STACK)
     result = DiffPairs()
     for _ in range(pairs):

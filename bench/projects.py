@@ -17,7 +17,7 @@ from helpers import Sim
 
 from .app import users_of
 from .canaries import SECRET, SECRETS
-from .names import APP, CLUSTER, KEY, ZONE
+from .names import APP, CLUSTER, KEY, STACK, ZONE
 from .processes import Proc, run, tool_settings
 from .steps import checked
 
@@ -36,6 +36,11 @@ def bench_project(directory: Path, sim: Sim, stacks: list[dict[str, Any]], *, pl
     project.passwords = {user: SECRETS.new() for user in users_of(spec)}
     project.canaries.add(SECRET)
     return project
+
+
+def floor_project(directory: Path, sim: Sim) -> Project:
+    """A fresh project of one plain ``terraform_data`` and no construct: what the CLI costs without us."""
+    return bench_project(directory, sim, [{"name": STACK, "accounts": 0}], plain=True)
 
 
 def cli(project: Project, *args: str, timeout: float = 1800, sample_tree: bool = False) -> Proc:

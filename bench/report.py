@@ -6,7 +6,7 @@ from .bridge import BridgeResult
 from .calls import LIMIT, CallsResult, PerAccount
 from .clusters import ClustersResult
 from .config import PARTS
-from .deploy import DeployResult, Run
+from .deploy import DeployResult, DiffPairs, Run
 from .figures import med, mib, msecs, num, ratio, secs, table
 from .memory import MemoryResult
 from .results import Results
@@ -58,14 +58,13 @@ def per_account_rows(d: DeployResult) -> list[Row]:
 
 def diff_rows(d: DeployResult) -> list[Row]:
     """``cdktf diff`` of the deployed accounts against one plain ``terraform_data``'s, run in turns."""
-    pairs = d.diff.ours_s if d.diff else []
-    ours, plain = (med(d.diff.ours_s), med(d.diff.plain_s)) if d.diff else (None, None)
-    more = d.diff.more_s if d.diff else None
+    diff = d.diff or DiffPairs()  # not measured: no pairs, every figure n/a
+    ours, plain = med(diff.ours_s), med(diff.plain_s)
     return [
         [f"cdktf diff, {d.accounts} accounts deployed (nothing to change; medians)", secs(ours), secs(plain),
          ratio(ours, plain), "-", "-"],
-        [f"  more than a plain terraform_data's (median of {len(pairs)} pairs, in turns)", secs(more), "-", "-",
-         "-", "-"],
+        [f"  more than a plain terraform_data's (median of {len(diff.ours_s)} pairs, in turns)", secs(diff.more_s),
+         "-", "-", "-", "-"],
     ]  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from .canaries import SECRETS
 from .config import Config
 from .names import APP, CLUSTER, STACK, ZONE
 from .processes import base_env, run
-from .projects import bench_project, cli
+from .projects import bench_project, cli, floor_project
 from .simulator import simulator
 from .steps import attempt, checked, say
 
@@ -102,7 +102,7 @@ def part_synth(cfg: Config, work: Path) -> SynthResult:
     note("in-process synth", partial(in_process, result, cfg, work))
     with simulator(0.0) as sim:  # never called: a synth with no state looks nothing up
         say("cdktf synth of one plain terraform_data (floor), with memory")
-        floor = bench_project(work / "synth-floor", sim, [{"name": STACK, "accounts": 0}], plain=True)
+        floor = floor_project(work / "synth-floor", sim)
         result.cdktf_synth_floor = note("cdktf synth floor", partial(cdktf_synth, floor, 0))
         say(f"cdktf synth of {big} accounts (whole CLI), with memory")
         project = bench_project(work / f"synth-{big}", sim, [{"name": STACK, "accounts": big}])
